@@ -1,0 +1,3 @@
+from kerastoolkit.cli import main
+
+main()

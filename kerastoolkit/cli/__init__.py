@@ -1,0 +1,58 @@
+"""The `kt` command. Each command group lives in its own module; none imports TensorFlow at start-up.
+
+A user's mistake (a `KtError`) is printed as one line on stderr with exit code 2; `kt --debug ...` shows the
+traceback instead.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kerastoolkit import __version__
+from kerastoolkit.errors import KtError
+
+_state = {"debug": False}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kt")
+@click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
+def cli(debug: bool) -> None:
+    """kt: the classic deep-learning results as one-command Keras recipes, and word vectors.
+
+    \b
+    Examples:
+      kt list                              every recipe and its published target
+      kt show recipe mnist_conv            its hyperparameters
+      kt run recipe mnist_conv epochs=5    train, test, plot and save a model
+      kt runs                              past runs and their scores
+      kt analogy king man woman            word-vector arithmetic -> queen
+    """
+    _state["debug"] = debug
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up banner is noise here
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: runs `cli` and turns user errors into one line and exit code 2."""
+    try:
+        code = cli.main(args=argv, prog_name="kt", standalone_mode=False)
+    except KtError as exc:
+        if _state["debug"]:
+            raise
+        click.echo(f"kt: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("kt: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+from kerastoolkit.cli import recipes_cmd, vectors_cmd  # noqa: E402  (registers the commands on `cli`)
+
+__all__ = ["cli", "main", "recipes_cmd", "vectors_cmd"]

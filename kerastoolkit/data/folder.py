@@ -1,0 +1,102 @@
+"""The data folder and its checksummed files.
+
+Files live under the data folder: `--data-dir`, else `$KT_DATA_DIR`, else `~/.cache/kerastoolkit/data`.
+`fetch(RemoteFile(...))` returns the local path of a file after checking its sha256; a missing file is
+downloaded from its upstream address (atomically, checksum verified) and a file whose checksum does not match
+is refused. Every failure is a `DataError` naming the file, its address and the data folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from kerastoolkit.errors import DataError
+from kerastoolkit.fileio import atomic_path
+
+DATA_DIR_ENV = "KT_DATA_DIR"
+_CHUNK = 1 << 20
+_verified: dict[tuple[str, int, int], str] = {}
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file of a dataset: where it lives under the data folder, its upstream address and its sha256."""
+
+    path: str
+    url: str
+    sha256: str
+    size: int | None = None
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """The data folder: `override`, else $KT_DATA_DIR, else a cache folder in the user's home."""
+    if override:
+        return Path(override).expanduser()
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "kerastoolkit" / "data"
+
+
+def sha256sum(path: Path) -> str:
+    """The file's sha256, remembered per (path, size, mtime) so a process hashes each file once."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _verified:
+        digest = hashlib.sha256()
+        with path.open("rb") as f:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                digest.update(chunk)
+        _verified[key] = digest.hexdigest()
+    return _verified[key]
+
+
+def _check(remote: RemoteFile, path: Path) -> None:
+    size = path.stat().st_size
+    if remote.size is not None and size != remote.size:
+        raise DataError(
+            f"{path} is truncated or corrupt: {size} bytes, expected {remote.size}; "
+            f"delete it to download it again from {remote.url}"
+        )
+    got = sha256sum(path)
+    if got != remote.sha256:
+        raise DataError(
+            f"{path} is corrupt: sha256 {got[:16]}..., expected {remote.sha256[:16]}...; "
+            f"delete it to download it again from {remote.url}"
+        )
+
+
+def _download(remote: RemoteFile, target: Path, root: Path) -> None:
+    from tqdm import tqdm
+
+    try:
+        with atomic_path(target) as tmp, urllib.request.urlopen(remote.url, timeout=30) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tmp.open("wb") as out, tqdm(
+                total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False
+            ) as bar:
+                for chunk in iter(lambda: response.read(_CHUNK), b""):
+                    out.write(chunk)
+                    bar.update(len(chunk))
+            _check(remote, tmp)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DataError(
+            f"{remote.path} is not in the data folder {root} and could not be downloaded from {remote.url} "
+            f"({reason}); put the file there or point {DATA_DIR_ENV} at a folder that has it"
+        ) from None
+
+
+def fetch(remote: RemoteFile, root: str | os.PathLike | None = None) -> Path:
+    """The local path of `remote` under the data folder, downloaded if missing, checksum verified."""
+    folder = data_dir(root)
+    path = folder / remote.path
+    if not path.exists():
+        _download(remote, path, folder)
+    _check(remote, path)
+    return path

@@ -1,0 +1,29 @@
+"""The errors a user can cause. The `kt` command prints each as one line on stderr and exits with code 2."""
+
+from __future__ import annotations
+
+
+class KtError(Exception):
+    """A mistake in the user's input or environment: bad name, option, file or dataset."""
+
+    exit_code = 2
+
+
+class UnknownRecipeError(KtError):
+    """No recipe of that name."""
+
+
+class ConfigError(KtError):
+    """An override names no hyperparameter, or its value does not parse to the field's type."""
+
+
+class DataError(KtError):
+    """A dataset file is missing, corrupt, truncated, or cannot be downloaded."""
+
+
+class RunDirError(KtError):
+    """A runs folder cannot be written, or a folder given to --resume or eval holds no run."""
+
+
+class VectorsError(KtError):
+    """Unknown vectors name, unreadable vectors file, unknown word, or an unusable corpus."""

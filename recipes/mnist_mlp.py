@@ -1,0 +1,54 @@
+"""MNIST one-hidden-layer net: 784 -> 625 sigmoid units -> 10, trained by plain SGD.
+
+Reproduces the second rung of the MNIST ladder in Alec Radford's talk "Introduction to Deep Learning with
+Python" (Theano, 2014): a classic multilayer perceptron with one hidden layer of 625 sigmoid units, weights
+drawn from N(0, 0.01), SGD with learning rate 0.05, batches of 128, 100 epochs. Published: 98.2% test accuracy.
+
+    kt run recipe mnist_mlp
+
+What it reaches here: see docs/RESULTS.md (`benchmarks/mnist_ladder.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+from keras import layers
+
+from kerastoolkit.config import TrainingConfig, param
+from kerastoolkit.data.mnist import ImageSplits, load_splits
+
+PUBLISHED = {"metric": "accuracy", "value": 0.982, "source": "Radford, Introduction to Deep Learning with Python"}
+
+
+@dataclass
+class Config(TrainingConfig):
+    epochs: int = 100
+    batch_size: int = 128
+    learning_rate: float = 0.05
+    hidden_units: int = param(625, "sigmoid units in the hidden layer", minimum=1)
+    init_stddev: float = param(0.01, "standard deviation of the initial weights (Radford: 0.01)", minimum=0.0)
+
+
+def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:
+    return load_splits("mnist", **config.split_sizes(), data_dir=data_dir)
+
+
+def build_model(config: Config) -> keras.Model:
+    init = keras.initializers.RandomNormal(stddev=config.init_stddev)
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Flatten(),
+            layers.Dense(config.hidden_units, activation="sigmoid", kernel_initializer=init),
+            layers.Dense(10, activation="softmax", kernel_initializer=init),
+        ],
+        name="mnist_mlp",
+    )
+    model.compile(
+        optimizer=keras.optimizers.SGD(config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
