@@ -47,13 +47,18 @@ class TrainingConfig:
     batch_size: int = param(128, "examples per gradient step", minimum=1)
     learning_rate: float = param(1e-3, "optimizer step size", minimum=0.0)
     validation_size: int = param(5000, "training examples held out for validation (the last N)", minimum=0)
-    train_limit: int = param(0, "train on the first N training examples only (0: all); for quick trials", minimum=0)
+    train_limit: int = param(
+        0, "train on the first N training examples only (0: all); for quick trials", minimum=0
+    )
     test_limit: int = param(0, "score the first N test examples only (0: all); for quick trials", minimum=0)
 
     def split_sizes(self) -> dict[str, int]:
         """The keyword arguments the data loaders take to carve validation and limit the splits."""
-        return {"validation_size": self.validation_size, "train_limit": self.train_limit,
-                "test_limit": self.test_limit}
+        return {
+            "validation_size": self.validation_size,
+            "train_limit": self.train_limit,
+            "test_limit": self.test_limit,
+        }
 
 
 def _hints(cls: type) -> dict[str, Any]:

@@ -1,12 +1,13 @@
-"""The training engine: seeds, strategy scope, training stages with resume, evaluation and the run's files.
+"""The training engine: seeds, strategy scope, training stages with resume, evaluation, the run's files.
 
-A recipe supplies `Config`, `build_data(config, data_dir)` and `build_model(config)` (compiled), and may supply
-`callbacks(config)` (e.g. a learning-rate schedule) for its training. Plain recipes train with one `fit` stage; a recipe that needs more (layer-wise pretraining, a committee) defines
+A recipe supplies `Config`, `build_data(config, data_dir)` and `build_model(config)` (compiled), and may
+supply `callbacks(config)` (e.g. a learning-rate schedule) for its training. Plain recipes train with one
+`fit` stage; a recipe that needs more (layer-wise pretraining, a committee) defines
 `train(model, data, config, trainer)` and calls `trainer.fit(..., stage=NAME)` once per stage.
 
 Resume: each stage backs up its state at every epoch end (`keras.callbacks.BackupAndRestore`), and a finished
-stage saves its weights. A run started again with `--resume` skips finished stages, restores the unfinished one
-at its last finished epoch, and replays the same shuffled batches (see `data.pipeline.training_epochs`).
+stage saves its weights. A run started again with `--resume` skips finished stages, restores the unfinished
+one at its last finished epoch, and replays the same shuffled batches (see `data.pipeline.training_epochs`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import ConfigError, RunDirError
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
-from kerastoolkit.runs import Run, create_run, open_run
+from kerastoolkit.runs import Run, check_writable, create_run, open_run
 
 STRATEGIES = ("default", "mirrored")
 
@@ -57,7 +58,8 @@ class HistoryRecorder(keras.callbacks.Callback):
         self.run, self.stage = run, stage
         # Rows of this stage past the restored epoch belong to the crashed attempt: drop them.
         self.rows = [
-            row for row in run.read_history()
+            row
+            for row in run.read_history()
             if not (row["stage"] == stage and int(row["epoch"]) > first_epoch)
         ]
 
@@ -87,9 +89,16 @@ class Trainer:
     strategy: tf.distribute.Strategy
     verbose: int = field(default_factory=verbosity)
 
-    def fit(self, model: keras.Model, data: Any, *, stage: str = "train", epochs: int | None = None,
-            callbacks: list[keras.callbacks.Callback] | None = None) -> None:
-        """Train `model` on `data.train` for one named stage, resuming it if an earlier attempt was cut off."""
+    def fit(
+        self,
+        model: keras.Model,
+        data: Any,
+        *,
+        stage: str = "train",
+        epochs: int | None = None,
+        callbacks: list[keras.callbacks.Callback] | None = None,
+    ) -> None:
+        """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off."""
         weights = self.run.stage_weights(stage)
         if weights.exists():  # finished by an earlier attempt of this run
             model.load_weights(weights)
@@ -98,14 +107,23 @@ class Trainer:
         backup = self.run.backup_dir / stage
         first_epoch = _restored_epoch(backup)
         train, steps = training_epochs(
-            data.train, num_examples=data.num_train, batch_size=self.config.batch_size,
-            seed=self.seed, first_epoch=first_epoch, epochs=epochs,
+            data.train,
+            num_examples=data.num_train,
+            batch_size=self.config.batch_size,
+            seed=self.seed,
+            first_epoch=first_epoch,
+            epochs=epochs,
         )
         validation = None
         if data.validation is not None and data.num_validation:
             validation = evaluation_batches(data.validation, self.config.batch_size)
         model.fit(
-            train, epochs=epochs, steps_per_epoch=steps, validation_data=validation, verbose=self.verbose,
+            train,
+            epochs=epochs,
+            steps_per_epoch=steps,
+            validation_data=validation,
+            verbose=self.verbose,
+            shuffle=False,  # training_epochs already shuffled, per epoch
             callbacks=[
                 keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
                 HistoryRecorder(self.run, stage, first_epoch),
@@ -127,8 +145,13 @@ class RunResult:
 
 
 def _versions() -> dict[str, str]:
-    return {"kerastoolkit": __version__, "tensorflow": tf.__version__, "keras": keras.__version__,
-            "numpy": np.__version__, "python": platform.python_version()}
+    return {
+        "kerastoolkit": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def evaluate(model: keras.Model, data: Any, batch_size: int) -> dict[str, float]:
@@ -145,7 +168,9 @@ def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, ti
     report.plot_confusion(matrix, data.class_names, run.path / "confusion.png", title)
 
 
-def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
+def _prepare(
+    recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None
+) -> tuple[Any, int, Run | None]:
     if resume is None:
         return config, seed, None
     run = open_run(resume)
@@ -157,18 +182,28 @@ def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | No
     return from_dict(recipe.config_class, saved["hyperparameters"]), int(saved["seed"]), run
 
 
-def run_recipe(recipe: RecipeInfo, config: Any, *, runs_dir: str | Path = "saved_models",
-               data_dir: str | Path | None = None, seed: int = 0, resume: str | Path | None = None,
-               strategy: str = "default") -> RunResult:
+def run_recipe(
+    recipe: RecipeInfo,
+    config: Any,
+    *,
+    runs_dir: str | Path = "saved_models",
+    data_dir: str | Path | None = None,
+    seed: int = 0,
+    resume: str | Path | None = None,
+    strategy: str = "default",
+) -> RunResult:
     """Train, test and save one run of `recipe`; with `resume`, continue the run in that folder."""
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
     keras.utils.set_random_seed(seed)
+    if run is None:
+        check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
     if run is None:
-        run = create_run(runs_dir, recipe.name,
-                         {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)})
+        run = create_run(
+            runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
+        )
     distribution = get_strategy(strategy)
     with distribution.scope():
         model = module.build_model(config)
@@ -180,8 +215,9 @@ def run_recipe(recipe: RecipeInfo, config: Any, *, runs_dir: str | Path = "saved
     return finish_run(recipe, run, model, data, config, seed, started)
 
 
-def finish_run(recipe: RecipeInfo, run: Run, model: keras.Model, data: Any, config: Any, seed: int,
-               started: float) -> RunResult:
+def finish_run(
+    recipe: RecipeInfo, run: Run, model: keras.Model, data: Any, config: Any, seed: int, started: float
+) -> RunResult:
     """Score the test set once, then write plots, model.keras and (last) metrics.json."""
     scores = evaluate(model, data, config.batch_size)
     published = recipe.published
@@ -195,15 +231,25 @@ def finish_run(recipe: RecipeInfo, run: Run, model: keras.Model, data: Any, conf
     seconds = time.perf_counter() - started
     train_seconds = sum(float(row["seconds"]) for row in run.read_history())
     score = scores[metric]
-    write_json(run.metrics_file, {
-        "recipe": recipe.name, "seed": seed, "test": scores, "metric": metric,
-        "published": None if published is None else {**published.__dict__,
-                                                     "reached": published.reached(score)},
-        "wall_time_s": round(seconds, 1), "train_time_s": round(train_seconds, 1),
-        "epochs": len(run.read_history()), "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-        "versions": _versions(),
-    })
-    shutil.rmtree(run.backup_dir, ignore_errors=True)
+    write_json(
+        run.metrics_file,
+        {
+            "recipe": recipe.name,
+            "seed": seed,
+            "test": scores,
+            "metric": metric,
+            "published": None
+            if published is None
+            else {**published.__dict__, "reached": published.reached(score)},
+            "wall_time_s": round(seconds, 1),
+            "train_time_s": round(train_seconds, 1),
+            "epochs": len(run.read_history()),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "versions": _versions(),
+        },
+    )
+    for resume_state in (run.backup_dir, run.path / "stages"):
+        shutil.rmtree(resume_state, ignore_errors=True)
     line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/")
     return RunResult(run, scores, metric, seconds, line)
 

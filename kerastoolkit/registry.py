@@ -62,7 +62,7 @@ class RecipeInfo:
         return self.module.Config
 
     def make_config(self, overrides: list[str] | None = None, **values: Any) -> Any:
-        """The recipe's Config with its published defaults, then KEY=VALUE `overrides`, then keyword values."""
+        """The recipe's Config: published defaults, then KEY=VALUE `overrides`, then keyword values."""
         from kerastoolkit.config import apply_overrides
 
         config = apply_overrides(self.config_class(), overrides or [])

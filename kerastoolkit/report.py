@@ -38,7 +38,9 @@ def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") 
     steps = np.arange(1, len(history) + 1)
     for ax, metric in zip(axes[0], metrics, strict=False):
         for prefix, label in (("", "train"), ("val_", "validation")):
-            values = [float(row[prefix + metric]) for row in history if row.get(prefix + metric) not in (None, "")]
+            values = [
+                float(row[prefix + metric]) for row in history if row.get(prefix + metric) not in (None, "")
+            ]
             if len(values) == len(steps):
                 ax.plot(steps, values, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
@@ -64,8 +66,15 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path, t
     for i in range(n):
         for j in range(n):
             if matrix[i, j]:
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
-                        color="white" if i == j else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(matrix[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if i == j else "black",
+                )
     ax.set_xticks(range(n), class_names, rotation=45, ha="right")
     ax.set_yticks(range(n), class_names)
     ax.set_xlabel("predicted")
@@ -74,8 +83,9 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path, t
     _save(fig, path)
 
 
-def summary_line(recipe: str, metric: str, score: float, published: Published | None,
-                 seconds: float, folder: str) -> str:
+def summary_line(
+    recipe: str, metric: str, score: float, published: Published | None, seconds: float, folder: str
+) -> str:
     """`mnist_conv  test accuracy 99.58%  (published 99.50%, reached)  312 s  -> saved_models/...`"""
     if published is None:
         shown, target = f"{score:.4g}", ""

@@ -1,11 +1,11 @@
 """Run folders: one folder per run, `saved_models/RECIPE/YYYYmmdd-HHMMSS/`, every file written atomically.
 
-    config.json    recipe, seed and every hyperparameter as run (written first)
-    history.csv    one row per epoch and stage
-    backup/        BackupAndRestore state while training (removed once the run is complete)
-    model.keras    the trained model
-    metrics.json   test scores, published target, wall time, versions (written last: it marks a complete run)
-    curves.png  confusion.png  logs/ (TensorBoard)
+config.json    recipe, seed and every hyperparameter as run (written first)
+history.csv    one row per epoch and stage
+backup/        BackupAndRestore state while training (removed once the run is complete)
+model.keras    the trained model
+metrics.json   test scores, published target, wall time, versions (written last: it marks a complete run)
+curves.png  confusion.png  logs/ (TensorBoard)
 """
 
 from __future__ import annotations
@@ -72,6 +72,22 @@ class Run:
         write_text(self.history_file, buffer.getvalue())
 
 
+def _unwritable(runs_dir: str | os.PathLike, exc: OSError) -> RunDirError:
+    return RunDirError(
+        f"cannot write the runs folder {runs_dir}: {exc.strerror or exc}; choose another with --runs-dir"
+    )
+
+
+def check_writable(runs_dir: str | os.PathLike) -> None:
+    """Fail early (before data is prepared) when run folders cannot be made under runs_dir."""
+    try:
+        Path(runs_dir).mkdir(parents=True, exist_ok=True)
+        if not os.access(runs_dir, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+    except OSError as exc:
+        raise _unwritable(runs_dir, exc) from None
+
+
 def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any]) -> Run:
     """Make a new, empty run folder under runs_dir/recipe/ and write its config.json."""
     parent = Path(runs_dir) / recipe
@@ -87,10 +103,8 @@ def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any])
                 continue
         run = Run(path)
         write_json(run.config_file, config)
-    except PermissionError as exc:
-        raise RunDirError(f"cannot write the runs folder {runs_dir}: {exc.strerror}; choose another with --runs-dir") from None
     except OSError as exc:
-        raise RunDirError(f"cannot write the runs folder {runs_dir}: {exc.strerror or exc}") from None
+        raise _unwritable(runs_dir, exc) from None
     return run
 
 

