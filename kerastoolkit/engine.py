@@ -88,6 +88,7 @@ class Trainer:
     seed: int
     strategy: tf.distribute.Strategy
     verbose: int = field(default_factory=verbosity)
+    extra_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)  # for every stage
 
     def fit(
         self,
@@ -129,6 +130,7 @@ class Trainer:
                 HistoryRecorder(self.run, stage, first_epoch),
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
                 *(callbacks or []),
+                *self.extra_callbacks,
             ],
         )
         with atomic_path(weights, suffix=".weights.h5") as tmp:
@@ -191,6 +193,7 @@ def run_recipe(
     seed: int = 0,
     resume: str | Path | None = None,
     strategy: str = "default",
+    callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> RunResult:
     """Train, test and save one run of `recipe`; with `resume`, continue the run in that folder."""
     started = time.perf_counter()
@@ -207,7 +210,7 @@ def run_recipe(
     distribution = get_strategy(strategy)
     with distribution.scope():
         model = module.build_model(config)
-    trainer = Trainer(run, config, seed, distribution)
+    trainer = Trainer(run, config, seed, distribution, extra_callbacks=list(callbacks or []))
     if hasattr(module, "train"):
         module.train(model, data, config, trainer)
     else:

@@ -44,6 +44,7 @@ def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") 
             if len(values) == len(steps):
                 ax.plot(steps, values, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend()

@@ -1,0 +1,46 @@
+"""Multi-stage training: stages are recorded in one history, and a finished stage is not trained again."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerastoolkit.config import TrainingConfig
+from kerastoolkit.engine import Trainer, get_strategy
+from kerastoolkit.runs import create_run
+
+
+def tiny_data(n: int = 64) -> SimpleNamespace:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 4)).astype("float32")
+    y = (x.sum(axis=1) > 0).astype("int64")
+    examples = tf.data.Dataset.from_tensor_slices((x, y))
+    return SimpleNamespace(train=examples, num_train=n, validation=examples.take(16), num_validation=16, test=examples)
+
+
+def tiny_model() -> keras.Model:
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_two_stages_then_a_rerun_skips_finished_stages(tmp_path):
+    config = TrainingConfig(epochs=2, batch_size=16)
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    trainer = Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0)
+    model = tiny_model()
+    trainer.fit(model, tiny_data(), stage="pretrain", epochs=1)
+    trainer.fit(model, tiny_data(), stage="finetune")
+    rows = run.read_history()
+    assert [(r["stage"], r["epoch"]) for r in rows] == [("pretrain", "1"), ("finetune", "1"), ("finetune", "2")]
+    assert run.stage_weights("pretrain").exists() and run.stage_weights("finetune").exists()
+
+    # A resumed attempt: finished stages load their weights instead of training again.
+    fresh = tiny_model()
+    trainer.fit(fresh, tiny_data(), stage="finetune")
+    assert len(run.read_history()) == 3
+    for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
