@@ -160,3 +160,10 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3", "4"]
     accuracy = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
     assert abs(accuracy - expected) <= 0.001, (accuracy, expected)
+
+
+def test_mirrored_strategy_trains(tmp_path, shared_data_dir):
+    recipe = get_recipe("mnist_softmax")
+    result = run_recipe(recipe, recipe.make_config(SMALL), runs_dir=tmp_path, seed=1, strategy="mirrored")
+    assert result.run.is_complete
+    assert result.scores["accuracy"] > 0.5
