@@ -1,0 +1,97 @@
+"""word2vec training with gensim (skip-gram or CBOW, negative sampling, all cores) on a plain-text corpus."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kerastoolkit.errors import VectorsError
+from kerastoolkit.fileio import atomic_path
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    path: Path
+    vocabulary: int
+    dim: int
+    raw_words: int
+    seconds: float
+
+    @property
+    def words_per_second(self) -> float:
+        """Corpus words processed per second of training (all epochs, before subsampling)."""
+        return self.raw_words / self.seconds if self.seconds else 0.0
+
+
+def read_corpus(path: str | os.PathLike) -> list[list[str]]:
+    """One sentence per non-empty line, lower-cased words without punctuation (gensim's simple_preprocess)."""
+    from gensim.utils import simple_preprocess
+
+    corpus = Path(path)
+    try:
+        text = corpus.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise VectorsError(f"corpus {corpus} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise VectorsError(f"corpus {corpus} cannot be read: {exc.strerror or exc}") from None
+    sentences = [s for s in (simple_preprocess(line, min_len=1, max_len=40) for line in text.splitlines()) if s]
+    if not sentences:
+        raise VectorsError(f"corpus {corpus} holds no words")
+    return sentences
+
+
+def _progress(epochs: int) -> object:
+    from gensim.models.callbacks import CallbackAny2Vec
+    from tqdm import tqdm
+
+    class EpochBar(CallbackAny2Vec):
+        def on_train_begin(self, model: object) -> None:
+            self.bar = tqdm(total=epochs, unit="epoch", desc="word2vec", disable=None, leave=False)
+
+        def on_epoch_end(self, model: object) -> None:
+            self.bar.update(1)
+
+        def on_train_end(self, model: object) -> None:
+            self.bar.close()
+
+    return EpochBar()
+
+
+def train(
+    corpus: str | os.PathLike | Iterable[list[str]],
+    out: str | os.PathLike,
+    dim: int = 100,
+    window: int = 5,
+    min_count: int = 5,
+    epochs: int = 5,
+    skipgram: bool = True,
+    negative: int = 5,
+    workers: int | None = None,
+    seed: int = 1,
+) -> TrainResult:
+    """Train word2vec on `corpus` (a text file, or tokenised sentences) and save the vectors to `out` (.kv)."""
+    from gensim.models import Word2Vec
+
+    out_path = Path(out)
+    if out_path.suffix != ".kv":
+        raise VectorsError(f"--out {out_path}: give a .kv file name (gensim's native format)")
+    sentences = read_corpus(corpus) if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    model = Word2Vec(
+        vector_size=dim, window=window, min_count=min_count, sg=int(skipgram), hs=0, negative=negative,
+        workers=workers or os.cpu_count() or 1, seed=seed, epochs=epochs,
+    )
+    model.build_vocab(sentences)
+    if not model.wv.index_to_key:
+        raise VectorsError(f"no word occurs {min_count} times in the corpus; lower --min-count")
+    start = time.perf_counter()
+    _, raw_words = model.train(
+        sentences, total_examples=model.corpus_count, epochs=epochs, callbacks=[_progress(epochs)]
+    )
+    seconds = time.perf_counter() - start
+    model.wv.fill_norms()
+    with atomic_path(out_path) as tmp:
+        model.wv.save(str(tmp), separately=[])  # one file, so the atomic rename covers all of it
+    return TrainResult(out_path, len(model.wv), dim, raw_words, seconds)
