@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,9 +229,17 @@ def test_killed_conversion_leaves_no_usable_cache(tmp_path: Path, monkeypatch: p
     )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], env={**os.environ, "KT_CACHE_DIR": str(cache)})
     assert proc.returncode == -signal.SIGKILL
-    assert [p.name[:11] for p in cache.iterdir()] == [".small.txt-"]  # only the hidden temporary folder
+    leftovers = list(cache.iterdir())
+    assert [p.name[:11] for p in leftovers] == [".small.txt-"]  # only the hidden temporary folder
     monkeypatch.setenv("KT_CACHE_DIR", str(cache))
     assert vectors.load(path).similar("king", topn=1)[0][0] == "queen"
+    assert leftovers[0].exists(), "a fresh temporary folder may belong to a running conversion: kept"
+
+    hour_ago = time.time() - store.STALE_AFTER_S - 1
+    os.utime(leftovers[0], (hour_ago, hour_ago))
+    os.utime(path, ns=(1, 1))  # edit the file: the next load converts again, and sweeps stale temporaries
+    vectors.load(path)
+    assert not leftovers[0].exists()
 
 
 def test_edited_file_is_converted_again(tmp_path: Path) -> None:

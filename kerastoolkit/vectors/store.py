@@ -19,6 +19,7 @@ import io
 import os
 import shutil
 import tempfile
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -146,10 +147,21 @@ def _load_kv(path: Path) -> WordVectors:
     return WordVectors.from_keyed_vectors(kv, path.name, source=path)
 
 
+STALE_AFTER_S = 3600
+
+
+def _remove_stale_temporaries(cache: Path) -> None:
+    """Delete temporary folders of conversions killed before their rename (an hour old: nobody writes them)."""
+    for tmp in cache.glob(".*"):
+        if tmp.is_dir() and time.time() - tmp.stat().st_mtime > STALE_AFTER_S:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _convert(source: Path, entry: Path, expected_sha1: str | None = None) -> None:
     """Read `source` and write the cache `entry` folder atomically."""
     words, vectors = _read_vectors(source, expected_sha1)
     entry.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(entry.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
         tmp.chmod(0o755)
