@@ -123,7 +123,7 @@ def test_warm_load_is_memory_mapped_and_needs_no_gensim(glove: vectors.WordVecto
     assert isinstance(glove.vectors, np.memmap) and glove.cache is not None
     code = "import sys; from kerastoolkit.vectors import load; load().analogy('king', 'man', 'woman'); " \
            "print(sorted(m for m in ('gensim', 'tensorflow', 'matplotlib') if m in sys.modules))"
-    env = {**os.environ, "KT_CACHE_DIR": str(glove.cache.parent), "KT_DATA_DIR": str(shared_data_dir)}
+    env = {**os.environ, "KT_CACHE_DIR": str(glove.cache.parent.parent), "KT_DATA_DIR": str(shared_data_dir)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -229,7 +229,7 @@ def test_killed_conversion_leaves_no_usable_cache(tmp_path: Path, monkeypatch: p
     )
     proc = subprocess.run([sys.executable, "-c", code, str(path)], env={**os.environ, "KT_CACHE_DIR": str(cache)})
     assert proc.returncode == -signal.SIGKILL
-    leftovers = list(cache.iterdir())
+    leftovers = list((cache / "vectors").iterdir())
     assert [p.name[:11] for p in leftovers] == [".small.txt-"]  # only the hidden temporary folder
     monkeypatch.setenv("KT_CACHE_DIR", str(cache))
     assert vectors.load(path).similar("king", topn=1)[0][0] == "queen"

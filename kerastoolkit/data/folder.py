@@ -1,6 +1,7 @@
 """The data folder and its checksummed files.
 
-Files live under the data folder: `--data-dir`, else `$KT_DATA_DIR`, else `~/.cache/kerastoolkit/data`.
+Files live under the data folder: `--data-dir`, else `$KT_DATA_DIR`, else `~/.cache/kerastoolkit/data`;
+what kt derives from them lives in `cache_dir(kind)`: `$KT_CACHE_DIR/kind`, else `~/.cache/kerastoolkit/kind`.
 `fetch(RemoteFile(...))` returns the local path of a file after checking its sha256; a missing file is
 downloaded from its upstream address (atomically, checksum verified) and a file whose checksum does not match
 is refused. Every failure is a `DataError` naming the file, its address and the data folder.
@@ -19,6 +20,7 @@ from kerastoolkit.errors import DataError
 from kerastoolkit.fileio import atomic_path
 
 DATA_DIR_ENV = "KT_DATA_DIR"
+CACHE_DIR_ENV = "KT_CACHE_DIR"
 _CHUNK = 1 << 20
 _verified: dict[tuple[str, int, int], str] = {}
 
@@ -33,14 +35,26 @@ class RemoteFile:
     size: int | None = None
 
 
+def _user_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kerastoolkit"
+
+
 def data_dir(override: str | os.PathLike | None = None) -> Path:
     """The data folder: `override`, else $KT_DATA_DIR, else a cache folder in the user's home."""
     if override:
         return Path(override).expanduser()
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV]).expanduser()
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "kerastoolkit" / "data"
+    return _user_cache() / "data"
+
+
+def cache_dir(kind: str) -> Path:
+    """Where kt keeps what it derives from the data (`tfds`, `vectors`): $KT_CACHE_DIR/kind, else the user's cache.
+
+    Never inside the data folder, which may be read-only and shared.
+    """
+    root = Path(os.environ[CACHE_DIR_ENV]).expanduser() if os.environ.get(CACHE_DIR_ENV) else _user_cache()
+    return root / kind
 
 
 def sha256sum(path: Path) -> str:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kerastoolkit.data.folder import RemoteFile, fetch
+from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch
 from kerastoolkit.data.idx import read_idx
 from kerastoolkit.errors import ConfigError, DataError
 
@@ -46,7 +46,6 @@ __all__ = [
     "tfds_cache_dir",
 ]
 
-CACHE_DIR_ENV = "KT_CACHE_DIR"
 _MNIST_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 _FASHION_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 _FILENAMES = {
@@ -127,10 +126,7 @@ class ImageSplits:
 
 def tfds_cache_dir() -> Path:
     """Where prepared tensorflow-datasets data lives: $KT_CACHE_DIR/tfds, else the user's cache folder."""
-    if os.environ.get(CACHE_DIR_ENV):
-        return Path(os.environ[CACHE_DIR_ENV]).expanduser() / "tfds"
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "kerastoolkit" / "tfds"
+    return cache_dir("tfds")
 
 
 @functools.cache

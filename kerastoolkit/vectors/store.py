@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir
+from kerastoolkit.data.folder import cache_dir as folder_cache_dir
 from kerastoolkit.errors import DataError, VectorsError
 from kerastoolkit.vectors.wordvectors import WordVectors
 
-CACHE_ENV = "KT_CACHE_DIR"
 DEFAULT_VECTORS = "glove-6b-50d"
 GLOVE_6B_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 _KV = "vectors.kv"
@@ -72,11 +72,8 @@ NAMED: dict[str, NamedVectors] = {
 
 
 def cache_dir() -> Path:
-    """$KT_CACHE_DIR, else $XDG_CACHE_HOME/kerastoolkit/vectors, else ~/.cache/kerastoolkit/vectors."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "kerastoolkit" / "vectors"
+    """Where converted vectors live: $KT_CACHE_DIR/vectors, else ~/.cache/kerastoolkit/vectors."""
+    return folder_cache_dir("vectors")
 
 
 def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathLike | None = None) -> WordVectors:
