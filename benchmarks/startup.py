@@ -1,0 +1,37 @@
+"""How fast does `kt` start for commands that do not train? Target: `kt --help` and `kt list` under 0.5 s.
+
+    python benchmarks/startup.py [--runs 11]
+
+Times whole processes (`kt` as installed on PATH), median and max of N runs each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import time
+
+COMMANDS = [["--help"], ["list"], ["--version"], ["show", "--help"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=11)
+    args = parser.parse_args()
+    kt = shutil.which("kt")
+    if kt is None:
+        raise SystemExit("kt is not on PATH: pip install . first")
+    print(time.strftime("%Y-%m-%d"))
+    for command in COMMANDS:
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            subprocess.run([kt, *command], capture_output=True, check=True)
+            times.append(time.perf_counter() - start)
+        print(f"kt {' '.join(command):<12} median {statistics.median(times):.3f} s   max {max(times):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
