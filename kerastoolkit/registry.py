@@ -25,24 +25,37 @@ RECIPES_PACKAGE = "recipes"
 
 @dataclass(frozen=True)
 class Published:
-    """The number a recipe must reach, from its source. `value` is a fraction for accuracies."""
+    """The number a recipe must reach, from its source.
+
+    `value` is a fraction for accuracies; `decimals` is the precision the source gives it with (92.5% has one
+    decimal, 99.50% two), and scores are compared with it at that precision.
+    """
 
     metric: str
     value: float
     source: str
+    decimals: int = 2
 
     @property
     def is_percentage(self) -> bool:
         return "accuracy" in self.metric
 
-    def format(self, value: float | None = None) -> str:
-        shown = self.value if value is None else value
-        return f"{shown * 100:.2f}%" if self.is_percentage else f"{shown:.4g}"
+    @property
+    def lower_is_better(self) -> bool:
+        return any(word in self.metric for word in ("loss", "error", "perplexity"))
+
+    def _shown(self, value: float) -> float:
+        return value * 100 if self.is_percentage else value
+
+    def format(self, value: float | None = None, decimals: int | None = None) -> str:
+        """The published value at its own precision, or `value` at `decimals` (default: the published ones)."""
+        shown = self._shown(self.value if value is None else value)
+        places = self.decimals if decimals is None else decimals
+        return f"{shown:.{places}f}%" if self.is_percentage else f"{shown:.{places}f}"
 
     def reached(self, value: float) -> bool:
-        lower_is_better = "loss" in self.metric or "error" in self.metric or "perplexity" in self.metric
-        # Scores are compared at the precision they are published with (two decimals of a percent).
-        return round(value, 4) <= self.value if lower_is_better else round(value, 4) >= self.value
+        score, target = round(self._shown(value), self.decimals), round(self._shown(self.value), self.decimals)
+        return score <= target if self.lower_is_better else score >= target
 
 
 @dataclass(frozen=True)

@@ -92,5 +92,5 @@ def summary_line(
         shown, target = f"{score:.4g}", ""
     else:
         verdict = "reached" if published.reached(score) else "not reached"
-        shown, target = published.format(score), f"  (published {published.format()}, {verdict})"
+        shown, target = published.format(score, decimals=2), f"  (published {published.format()}, {verdict})"
     return f"{recipe}  test {metric} {shown}{target}  {seconds:.0f} s  -> {folder}"

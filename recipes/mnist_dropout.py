@@ -24,6 +24,7 @@ PUBLISHED = {
     "metric": "accuracy",
     "value": 0.990,
     "source": "Radford, Introduction to Deep Learning with Python",
+    "decimals": 1,
 }
 
 

@@ -24,6 +24,7 @@ PUBLISHED = {
     "metric": "accuracy",
     "value": 0.982,
     "source": "Radford, Introduction to Deep Learning with Python",
+    "decimals": 1,
 }
 
 

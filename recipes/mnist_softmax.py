@@ -23,6 +23,7 @@ PUBLISHED = {
     "metric": "accuracy",
     "value": 0.925,
     "source": "Radford, Introduction to Deep Learning with Python",
+    "decimals": 1,
 }
 
 

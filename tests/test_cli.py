@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kerastoolkit.cli import cli
-from kerastoolkit.registry import get_recipe, list_recipes
+from kerastoolkit.registry import Published, get_recipe, list_recipes
 
 RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
 
@@ -54,7 +54,7 @@ def test_list_shows_every_recipe_with_its_target():
     assert code == 0
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == RECIPES
-    assert "accuracy 99.50%" in lines[0] and "accuracy 92.50%" in lines[3]
+    assert "accuracy 99.50%" in lines[0] and "accuracy 92.5%" in lines[3]
 
 
 def test_registry_reads_recipes_without_importing_them():
@@ -67,10 +67,30 @@ def test_registry_reads_recipes_without_importing_them():
     assert all(r.summary for r in recipes)
 
 
+@pytest.mark.parametrize(
+    ("published", "score", "reached"),
+    [
+        (Published("accuracy", 0.925, "Radford", decimals=1), 0.9249, True),  # 92.49% is 92.5% at one decimal
+        (Published("accuracy", 0.925, "Radford", decimals=1), 0.9244, False),
+        (Published("accuracy", 0.995, "LeCun"), 0.9949, False),
+        (Published("accuracy", 0.995, "LeCun"), 0.9952, True),
+        (Published("perplexity", 1.5, "paper"), 1.49, True),
+        (Published("perplexity", 1.5, "paper"), 1.51, False),
+    ],
+)
+def test_published_target_is_compared_at_its_own_precision(published, score, reached):
+    assert published.reached(score) is reached
+
+
+def test_published_formats_at_its_own_precision():
+    assert Published("accuracy", 0.925, "Radford", decimals=1).format() == "92.5%"
+    assert Published("accuracy", 0.995, "LeCun").format(0.99523) == "99.52%"
+
+
 def test_show_recipe_lists_hyperparameters():
     code, out, _ = invoke("show", "recipe", "mnist_mlp")
     assert code == 0
-    assert "published: accuracy 98.20%" in out
+    assert "published: accuracy 98.2%" in out
     assert "epochs=100" in out and "passes over the training set" in out
     assert "hidden_units=625" in out and "sigmoid units in the hidden layer" in out
 

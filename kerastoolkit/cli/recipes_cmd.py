@@ -12,7 +12,7 @@ import click
 
 from kerastoolkit.cli import cli
 from kerastoolkit.errors import ConfigError
-from kerastoolkit.registry import get_recipe, list_recipes
+from kerastoolkit.registry import Published, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
 
 _data_dir_option = click.option(
@@ -140,9 +140,12 @@ def runs_command(runs_dir: str) -> None:
         metrics = run.read_metrics()
         metric = metrics["metric"]
         score, published = metrics["test"][metric], metrics.get("published")
-        shown = f"{score * 100:.2f}%" if "accuracy" in metric else f"{score:.4g}"
-        target = f"(published {published['value'] * 100:.2f}%)" if published and "accuracy" in metric else ""
-        click.echo(f"{metrics['recipe']:<16} {metric} {shown:<7} {target:<19} {folder}")
+        if published:
+            target = Published(**{k: v for k, v in published.items() if k != "reached"})
+            shown, target_text = target.format(score, decimals=2), f"(published {target.format()})"
+        else:
+            shown, target_text = f"{score:.4g}", ""
+        click.echo(f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}")
 
 
 @cli.command("eval")
