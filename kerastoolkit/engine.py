@@ -56,6 +56,7 @@ class HistoryRecorder(keras.callbacks.Callback):
     def __init__(self, run: Run, stage: str, first_epoch: int):
         super().__init__()
         self.run, self.stage = run, stage
+        self._started = time.perf_counter()
         # Rows of this stage past the restored epoch belong to the crashed attempt: drop them.
         self.rows = [
             row
@@ -71,6 +72,23 @@ class HistoryRecorder(keras.callbacks.Callback):
         values = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"}
         self.rows.append({"stage": self.stage, "epoch": epoch + 1, "seconds": seconds, **values})
         self.run.write_history(self.rows)
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Saves the weights (atomically) whenever validation loss improves on the best in history.csv."""
+
+    def __init__(self, path: Path, history: list[dict[str, Any]]):
+        super().__init__()
+        self.path = path
+        earlier = [float(row["val_loss"]) for row in history if row.get("val_loss") not in (None, "")]
+        self.best = min(earlier, default=float("inf"))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("val_loss")
+        if loss is not None and float(loss) < self.best:
+            self.best = float(loss)
+            with atomic_path(self.path, suffix=".weights.h5") as tmp:
+                self.model.save_weights(tmp)
 
 
 def _restored_epoch(backup_dir: Path) -> int:
@@ -115,9 +133,12 @@ class Trainer:
             first_epoch=first_epoch,
             epochs=epochs,
         )
-        validation = None
+        history = HistoryRecorder(self.run, stage, first_epoch)
+        validation, checkpoint = None, []
         if data.validation is not None and data.num_validation:
             validation = evaluation_batches(data.validation, self.config.batch_size)
+            own_rows = [row for row in history.rows if row["stage"] == stage]
+            checkpoint = [BestCheckpoint(self.run.best_weights(stage), own_rows)]
         model.fit(
             train,
             epochs=epochs,
@@ -127,7 +148,8 @@ class Trainer:
             shuffle=False,  # training_epochs already shuffled, per epoch
             callbacks=[
                 keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
-                HistoryRecorder(self.run, stage, first_epoch),
+                history,
+                *checkpoint,
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
                 *(callbacks or []),
                 *self.extra_callbacks,

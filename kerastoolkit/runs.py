@@ -51,6 +51,9 @@ class Run:
     def read_metrics(self) -> dict[str, Any]:
         return read_json(self.metrics_file)
 
+    def best_weights(self, stage: str) -> Path:
+        return self.path / f"best-{stage}.weights.h5"
+
     def stage_weights(self, stage: str) -> Path:
         return self.path / "stages" / f"{stage}.weights.h5"
 

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from kerastoolkit.config import TrainingConfig
@@ -42,5 +43,32 @@ def test_two_stages_then_a_rerun_skips_finished_stages(tmp_path):
     fresh = tiny_model()
     trainer.fit(fresh, tiny_data(), stage="finetune")
     assert len(run.read_history()) == 3
+    for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+class CrashAfterBackup(keras.callbacks.Callback):
+    """Dies at the end of the last epoch, after BackupAndRestore saved it but before the stage could finish."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.params["epochs"]:
+            raise KeyboardInterrupt("killed")
+
+
+def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
+    config = TrainingConfig(epochs=2, batch_size=16)
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    model = tiny_model()
+    crashing = Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0,
+                       extra_callbacks=[CrashAfterBackup()])
+    with pytest.raises(KeyboardInterrupt):
+        crashing.fit(model, tiny_data())
+    assert not run.stage_weights("train").exists()
+    assert run.best_weights("train").exists(), "validation improved at least once"
+
+    fresh = tiny_model()
+    Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0).fit(fresh, tiny_data())
+    assert run.stage_weights("train").exists()
+    assert [row["epoch"] for row in run.read_history()] == ["1", "2"]
     for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)

@@ -20,7 +20,15 @@ from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.runs import find_runs
 
 SMALL = ["epochs=2", "batch_size=64", "train_limit=512", "validation_size=128", "test_limit=256"]
-RUN_FILES = ["config.json", "history.csv", "metrics.json", "model.keras", "curves.png", "confusion.png"]
+RUN_FILES = [
+    "config.json",
+    "history.csv",
+    "metrics.json",
+    "model.keras",
+    "best-train.weights.h5",
+    "curves.png",
+    "confusion.png",
+]
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +139,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
     straight = kt(*RESUME_ARGS, runs_dir=tmp_path / "straight")
     out, _ = straight.communicate(timeout=600)
     assert straight.returncode == 0, out
-    expected = json.loads(next((tmp_path / "straight").glob("*/*/metrics.json")).read_text())["test"][
-        "accuracy"
-    ]
+    expected = json.loads(next((tmp_path / "straight").glob("*/*/metrics.json")).read_text())["test"]["accuracy"]
 
     killed = kt(*RESUME_ARGS, runs_dir=tmp_path / "killed")
     deadline = time.monotonic() + 600

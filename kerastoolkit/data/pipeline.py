@@ -25,6 +25,9 @@ def training_epochs(
 
     Returns the dataset and the number of steps in one epoch (for `fit(steps_per_epoch=...)`).
     """
+    steps = math.ceil(num_examples / batch_size)
+    if first_epoch >= epochs:  # resumed after the last epoch's backup: nothing left to train
+        return examples.take(0).batch(batch_size), steps
     cached = examples.cache()
     per_epoch = [
         cached.shuffle(num_examples, seed=seed * 10_007 + epoch, reshuffle_each_iteration=False).batch(
@@ -33,7 +36,7 @@ def training_epochs(
         for epoch in range(first_epoch, epochs)
     ]
     joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-    return joined.prefetch(tf.data.AUTOTUNE), math.ceil(num_examples / batch_size)
+    return joined.prefetch(tf.data.AUTOTUNE), steps
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
