@@ -7,6 +7,8 @@ traceback instead.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -14,6 +16,17 @@ from kerastoolkit import __version__
 from kerastoolkit.errors import KtError
 
 _state = {"debug": False}
+
+
+def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--data-dir`, shared by every command that reads the data folder (falls back to $KT_DATA_DIR)."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False),
+        envvar="KT_DATA_DIR",
+        show_envvar=True,
+        help=f"Folder holding {holds} (default: ~/.cache/kerastoolkit/data).",
+    )
 
 
 class KtGroup(click.Group):

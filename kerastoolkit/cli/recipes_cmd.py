@@ -10,18 +10,11 @@ from pathlib import Path
 
 import click
 
-from kerastoolkit.cli import cli
+from kerastoolkit.cli import cli, data_dir_option
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.registry import Published, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
 
-_data_dir_option = click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False),
-    envvar="KT_DATA_DIR",
-    show_envvar=True,
-    help="Folder holding the datasets (default: ~/.cache/kerastoolkit/data).",
-)
 _runs_dir_option = click.option(
     "--runs-dir",
     type=click.Path(file_okay=False),
@@ -74,7 +67,7 @@ def run_group() -> None:
 @run_group.command("recipe", context_settings={"ignore_unknown_options": False})
 @click.argument("name")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
-@_data_dir_option
+@data_dir_option()
 @_runs_dir_option
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run."
@@ -150,7 +143,7 @@ def runs_command(runs_dir: str) -> None:
 
 @cli.command("eval")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
-@_data_dir_option
+@data_dir_option()
 def eval_command(run_dir: Path, data_dir: str | None) -> None:
     """Score the saved model of RUN_DIR on the test set again."""
     from kerastoolkit.runs import open_run

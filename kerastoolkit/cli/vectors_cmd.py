@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kerastoolkit.cli import cli
+from kerastoolkit.cli import cli, data_dir_option
 
 if TYPE_CHECKING:
     from kerastoolkit.vectors import WordVectors
@@ -21,13 +21,7 @@ METHODS = ("cosadd", "cosmul")
 
 
 def _vectors_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    command = click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False),
-        envvar="KT_DATA_DIR",
-        show_envvar=True,
-        help="Folder holding vectors/glove.6B.*.txt.gz (default: ~/.cache/kerastoolkit/data).",
-    )(command)
+    command = data_dir_option("vectors/glove.6B.*.txt.gz")(command)
     return click.option(
         "--vectors",
         "vectors_name",
