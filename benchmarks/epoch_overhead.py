@@ -45,8 +45,15 @@ def plain_keras_epochs(recipe, config) -> list[float]:
     keras.utils.set_random_seed(0)
     model = recipe.module.build_model(config)
     timer = EpochTimer()
-    model.fit(x[:split], labels[:split], batch_size=config.batch_size, epochs=2, verbose=2,
-              validation_data=(x[split:], labels[split:]), callbacks=[timer])
+    model.fit(
+        x[:split],
+        labels[:split],
+        batch_size=config.batch_size,
+        epochs=2,
+        verbose=2,
+        validation_data=(x[split:], labels[split:]),
+        callbacks=[timer],
+    )
     return timer.seconds
 
 

@@ -73,10 +73,15 @@ def accuracy(wv: vectors.WordVectors, gensim_check: bool) -> None:
         start = time.perf_counter()
         score = vectors.evaluate_analogies(wv, method=method)
         seconds = time.perf_counter() - start
-        parts = [f"{label} {c}/{t} = {100 * c / t:.2f}%" for label in ("semantic", "syntactic", "total")
-                 for c, t in [getattr(score, label)]]
-        print(f"Google analogies, {method}, whole vocabulary ({score.restrict_vocab}): {'; '.join(parts)} "
-              f"[{seconds:.0f} s]")
+        parts = [
+            f"{label} {c}/{t} = {100 * c / t:.2f}%"
+            for label in ("semantic", "syntactic", "total")
+            for c, t in [getattr(score, label)]
+        ]
+        print(
+            f"Google analogies, {method}, whole vocabulary ({score.restrict_vocab}): {'; '.join(parts)} "
+            f"[{seconds:.0f} s]"
+        )
         if method == "cosadd":
             gap = abs(100 * score.total[0] / score.total[1] - 100 * STANFORD[0] / STANFORD[1])
             print(f"  Stanford evaluate.py: 9033/19544 = 46.22%; difference {gap:.2f} point (target <= 0.1)")
@@ -87,8 +92,10 @@ def accuracy(wv: vectors.WordVectors, gensim_check: bool) -> None:
         )
         correct = len(sections[-1]["correct"])
         asked = correct + len(sections[-1]["incorrect"])
-        print(f"  gensim evaluate_word_analogies(restrict_vocab={len(wv)}): {correct}/{asked} = {100 * total:.2f}% "
-              f"[{time.perf_counter() - start:.0f} s]")
+        print(
+            f"  gensim evaluate_word_analogies(restrict_vocab={len(wv)}): {correct}/{asked} = {100 * total:.2f}% "
+            f"[{time.perf_counter() - start:.0f} s]"
+        )
 
 
 def similarity(wv: vectors.WordVectors) -> None:
@@ -103,9 +110,11 @@ def word2vec_speed() -> None:
         corpus = data_dir() / "text" / name
         for skipgram in (True, False):
             result = vectors.train(corpus, out, dim=100, epochs=5, min_count=5, skipgram=skipgram)
-            print(f"word2vec {'skip-gram' if skipgram else 'CBOW'} on {name}: {result.raw_words:,} words "
-                  f"(5 epochs) in {result.seconds:.1f} s = {result.words_per_second:,.0f} words/s, "
-                  f"vocabulary {result.vocabulary} ({os.cpu_count()} cores)")
+            print(
+                f"word2vec {'skip-gram' if skipgram else 'CBOW'} on {name}: {result.raw_words:,} words "
+                f"(5 epochs) in {result.seconds:.1f} s = {result.words_per_second:,.0f} words/s, "
+                f"vocabulary {result.vocabulary} ({os.cpu_count()} cores)"
+            )
 
 
 def king_male_female(wv: vectors.WordVectors) -> None:

@@ -47,9 +47,7 @@ class TrainingConfig:
     batch_size: int = param(128, "examples per gradient step", minimum=1)
     learning_rate: float = param(1e-3, "optimizer step size", minimum=0.0)
     validation_size: int = param(5000, "training examples held out for validation (the last N)", minimum=0)
-    train_limit: int = param(
-        0, "train on the first N training examples only (0: all); for quick trials", minimum=0
-    )
+    train_limit: int = param(0, "train on the first N training examples only (0: all); for quick trials", minimum=0)
     test_limit: int = param(0, "score the first N test examples only (0: all); for quick trials", minimum=0)
 
     def split_sizes(self) -> dict[str, int]:

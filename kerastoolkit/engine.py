@@ -59,9 +59,7 @@ class HistoryRecorder(keras.callbacks.Callback):
         self._started = time.perf_counter()
         # Rows of this stage past the restored epoch belong to the crashed attempt: drop them.
         self.rows = [
-            row
-            for row in run.read_history()
-            if not (row["stage"] == stage and int(row["epoch"]) > first_epoch)
+            row for row in run.read_history() if not (row["stage"] == stage and int(row["epoch"]) > first_epoch)
         ]
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -192,9 +190,7 @@ def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, ti
     report.plot_confusion(matrix, data.class_names, run.path / "confusion.png", title)
 
 
-def _prepare(
-    recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None
-) -> tuple[Any, int, Run | None]:
+def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
     if resume is None:
         return config, seed, None
     run = open_run(resume)
@@ -263,9 +259,7 @@ def finish_run(
             "seed": seed,
             "test": scores,
             "metric": metric,
-            "published": None
-            if published is None
-            else {**published.__dict__, "reached": published.reached(score)},
+            "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
             "wall_time_s": round(seconds, 1),
             "train_time_s": round(train_seconds, 1),
             "epochs": len(run.read_history()),

@@ -101,9 +101,7 @@ def _read_info(name: str, path: Path) -> RecipeInfo:
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
     published = None
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "PUBLISHED" for t in node.targets
-        ):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PUBLISHED" for t in node.targets):
             published = Published(**ast.literal_eval(node.value))
     return RecipeInfo(name=name, path=path, summary=summary, published=published)
 

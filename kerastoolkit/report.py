@@ -38,9 +38,7 @@ def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") 
     steps = np.arange(1, len(history) + 1)
     for ax, metric in zip(axes[0], metrics, strict=False):
         for prefix, label in (("", "train"), ("val_", "validation")):
-            values = [
-                float(row[prefix + metric]) for row in history if row.get(prefix + metric) not in (None, "")
-            ]
+            values = [float(row[prefix + metric]) for row in history if row.get(prefix + metric) not in (None, "")]
             if len(values) == len(steps):
                 ax.plot(steps, values, marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")

@@ -69,6 +69,4 @@ def build_model(config: Config) -> keras.Model:
 
 def callbacks(config: Config) -> list[keras.callbacks.Callback]:
     """Decay the learning rate once per epoch (set from the epoch number, so a resumed run agrees)."""
-    return [
-        keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay**epoch)
-    ]
+    return [keras.callbacks.LearningRateScheduler(lambda epoch: config.learning_rate * config.lr_decay**epoch)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import urllib.error
@@ -61,9 +62,7 @@ def test_registry_reads_recipes_without_importing_them():
     recipes = list_recipes()
     assert [r.name for r in recipes] == RECIPES
     assert get_recipe("mnist_mlp").published.value == pytest.approx(0.982)
-    assert (
-        "recipes.mnist_mlp" not in sys.modules or True
-    )  # importing is allowed later; listing must not need it
+    assert "recipes.mnist_mlp" not in sys.modules or True  # importing is allowed later; listing must not need it
     assert all(r.summary for r in recipes)
 
 
@@ -169,9 +168,7 @@ def test_runs_folder_under_a_file_is_refused(tmp_path, shared_data_dir):
 def test_resume_or_eval_of_a_folder_without_a_run(tmp_path):
     empty = tmp_path / "not_a_run"
     empty.mkdir()
-    assert_user_error(
-        ["run", "recipe", "mnist_softmax", "--resume", str(empty)], "holds no run (no config.json)"
-    )
+    assert_user_error(["run", "recipe", "mnist_softmax", "--resume", str(empty)], "holds no run (no config.json)")
     assert_user_error(["eval", str(empty)], "holds no run")
     assert_user_error(["eval", str(tmp_path / "missing")], "is not a folder")
 
@@ -198,3 +195,31 @@ def test_module_entry_point_prints_one_line_errors(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "kt: error: unknown recipe 'nope'; known recipes: " + ", ".join(RECIPES)
+
+
+def test_commands_that_load_tensorflow_hide_its_native_start_up_lines(tmp_path):
+    def show(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "kerastoolkit", *flags, "show", "recipe", "mnist_softmax"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=Path(tmp_path),
+        )
+
+    quiet = show()
+    assert quiet.returncode == 0 and "learning_rate" in quiet.stdout
+    assert quiet.stderr == ""
+    assert "absl::InitializeLog" in show("--debug").stderr  # --debug shows everything TensorFlow prints
+
+
+def test_failed_quiet_import_replays_what_was_hidden(capfd):
+    from kerastoolkit.cli.quiet_import import _native_stderr_captured
+
+    with pytest.raises(RuntimeError), _native_stderr_captured():
+        os.write(2, b"native chatter\n")
+        raise RuntimeError("import failed")
+    with _native_stderr_captured():
+        os.write(2, b"hidden\n")
+    err = capfd.readouterr().err
+    assert "native chatter" in err and "hidden" not in err

@@ -59,8 +59,9 @@ def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
     config = TrainingConfig(epochs=2, batch_size=16)
     run = create_run(tmp_path, "toy", {"recipe": "toy"})
     model = tiny_model()
-    crashing = Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0,
-                       extra_callbacks=[CrashAfterBackup()])
+    crashing = Trainer(
+        run, config, seed=0, strategy=get_strategy("default"), verbose=0, extra_callbacks=[CrashAfterBackup()]
+    )
     with pytest.raises(KeyboardInterrupt):
         crashing.fit(model, tiny_data())
     assert not run.stage_weights("train").exists()

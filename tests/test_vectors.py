@@ -25,8 +25,14 @@ from kerastoolkit.vectors import store
 from kerastoolkit.vectors.evaluate import gensim_test_file
 
 GLOVE = "vectors/glove.6B.50d.txt.gz"
-SMALL = {"the": [1.0, 0.0, 0.0], "king": [0.9, 0.5, 0.1], "queen": [0.8, 0.6, 0.4], "man": [0.5, 0.1, 0.0],
-         "woman": [0.4, 0.2, 0.3], "Paris": [0.0, 0.0, 1.0]}
+SMALL = {
+    "the": [1.0, 0.0, 0.0],
+    "king": [0.9, 0.5, 0.1],
+    "queen": [0.8, 0.6, 0.4],
+    "man": [0.5, 0.1, 0.0],
+    "woman": [0.4, 0.2, 0.3],
+    "Paris": [0.0, 0.0, 1.0],
+}
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +114,10 @@ def test_batched_evaluation_equals_one_query_at_a_time(glove: vectors.WordVector
     lines = gensim_test_file("questions-words.txt").read_text().splitlines()[1:31]  # 30 capital questions
     questions = tmp_path / "q.txt"
     questions.write_text(": capital-common-countries\n" + "\n".join(lines) + "\n")
-    one_by_one = sum(glove.analogy(b, a, c, topn=1, method=method)[0][0] == d  # type: ignore[arg-type]
-                     for a, b, c, d in (line.lower().split() for line in lines))
+    one_by_one = sum(
+        glove.analogy(b, a, c, topn=1, method=method)[0][0] == d  # type: ignore[arg-type]
+        for a, b, c, d in (line.lower().split() for line in lines)
+    )
     assert vectors.evaluate_analogies(glove, questions, method=method).total == (one_by_one, 30)  # type: ignore[arg-type]
 
 
@@ -121,8 +129,10 @@ def test_similarity_scores(glove: vectors.WordVectors) -> None:
 
 def test_warm_load_is_memory_mapped_and_needs_no_gensim(glove: vectors.WordVectors, shared_data_dir: Path) -> None:
     assert isinstance(glove.vectors, np.memmap) and glove.cache is not None
-    code = "import sys; from kerastoolkit.vectors import load; load().analogy('king', 'man', 'woman'); " \
-           "print(sorted(m for m in ('gensim', 'tensorflow', 'matplotlib') if m in sys.modules))"
+    code = (
+        "import sys; from kerastoolkit.vectors import load; load().analogy('king', 'man', 'woman'); "
+        "print(sorted(m for m in ('gensim', 'tensorflow', 'matplotlib') if m in sys.modules))"
+    )
     env = {**os.environ, "KT_CACHE_DIR": str(glove.cache.parent.parent), "KT_DATA_DIR": str(shared_data_dir)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -195,8 +205,12 @@ def test_unknown_name_lists_known_ones() -> None:
 def test_missing_named_file_offline(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         vectors.load("glove-6b-100d", data=tmp_path)
-    for part in ("vectors/glove.6B.100d.txt.gz", str(tmp_path), "https://nlp.stanford.edu/data/glove.6B.zip",
-                 "KT_DATA_DIR"):
+    for part in (
+        "vectors/glove.6B.100d.txt.gz",
+        str(tmp_path),
+        "https://nlp.stanford.edu/data/glove.6B.zip",
+        "KT_DATA_DIR",
+    ):
         assert part in str(err.value)
 
 

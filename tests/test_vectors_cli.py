@@ -71,8 +71,9 @@ def test_unknown_vectors_name() -> None:
 def test_missing_vectors_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KT_CACHE_DIR", str(tmp_path / "cache"))  # a converted copy would be used without the file
     code, _, err = kt("analogy", "king", "man", "woman", "--data-dir", str(tmp_path))
-    assert_one_line_error(code, err, "vectors/glove.6B.50d.txt.gz", "https://nlp.stanford.edu/data/glove.6B.zip",
-                          "KT_DATA_DIR")
+    assert_one_line_error(
+        code, err, "vectors/glove.6B.50d.txt.gz", "https://nlp.stanford.edu/data/glove.6B.zip", "KT_DATA_DIR"
+    )
 
 
 def test_corrupt_file(tmp_path: Path) -> None:
@@ -114,13 +115,17 @@ def test_evaluate(glove_args: list[str], tmp_path: Path) -> None:
 def test_subprocess_error_exit_code(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "kerastoolkit", "analogy", "a", "b", "c", "--vectors", "nope"],
-        capture_output=True, text=True, env={**os.environ, "KT_CACHE_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KT_CACHE_DIR": str(tmp_path)},
     )
     assert proc.returncode == 2 and proc.stderr.startswith("kt: error: unknown vectors 'nope'")
 
 
 def test_startup_imports_no_heavy_module() -> None:
-    code = "import sys, kerastoolkit.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
-           "('gensim', 'numpy', 'matplotlib', 'tensorflow', 'keras') or m == 'kerastoolkit.vectors'))"
+    code = (
+        "import sys, kerastoolkit.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('gensim', 'numpy', 'matplotlib', 'tensorflow', 'keras') or m == 'kerastoolkit.vectors'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

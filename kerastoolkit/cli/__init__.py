@@ -60,6 +60,14 @@ def cli(debug: bool) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is noise here
 
 
+def load_tensorflow() -> None:
+    """Import TensorFlow for a command that needs it: quietly, unless `--debug` asks to see everything."""
+    if not _state["debug"]:
+        from kerastoolkit.cli.quiet_import import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="kt")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from kerastoolkit.cli import cli, data_dir_option
+from kerastoolkit.cli import cli, data_dir_option, load_tensorflow
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.registry import Published, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
@@ -46,11 +46,10 @@ def show_recipe(name: str) -> None:
     from kerastoolkit.config import fields
 
     recipe = get_recipe(name)
+    load_tensorflow()  # the recipe module, which holds the Config, imports Keras
     click.echo(f"{recipe.name}: {recipe.summary}")
     if recipe.published:
-        click.echo(
-            f"published: {recipe.published.metric} {recipe.published.format()} ({recipe.published.source})"
-        )
+        click.echo(f"published: {recipe.published.metric} {recipe.published.format()} ({recipe.published.source})")
     click.echo(f"source: {recipe.path}\n\nhyperparameters (override with KEY=VALUE):")
     infos = fields(recipe.config_class)
     width = max(len(f"{i.name}={i.default}") for i in infos)
@@ -69,9 +68,7 @@ def run_group() -> None:
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @data_dir_option()
 @_runs_dir_option
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run."
-)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run.")
 @click.option(
     "--resume",
     "resume",
@@ -105,9 +102,8 @@ def run_recipe_command(
     """
     recipe = get_recipe(name)
     if resume and overrides:
-        raise ConfigError(
-            "a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides"
-        )
+        raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
+    load_tensorflow()
     config = recipe.make_config(list(overrides))
     from kerastoolkit.engine import run_recipe
 
@@ -149,6 +145,7 @@ def eval_command(run_dir: Path, data_dir: str | None) -> None:
     from kerastoolkit.runs import open_run
 
     recipe = get_recipe(open_run(run_dir).recipe)
+    load_tensorflow()
     from kerastoolkit.engine import evaluate_run
 
     click.echo(evaluate_run(run_dir, recipe, data_dir).summary)

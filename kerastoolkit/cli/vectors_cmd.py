@@ -49,8 +49,13 @@ def _print_scores(pairs: list[tuple[str, float]]) -> None:
 @click.argument("b")
 @click.argument("c")
 @click.option("-n", "topn", default=3, show_default=True, type=click.IntRange(min=1), help="Answers to show.")
-@click.option("--method", type=click.Choice(METHODS), default="cosadd", show_default=True,
-              help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).")
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="cosadd",
+    show_default=True,
+    help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).",
+)
 @_vectors_options
 def analogy_command(a: str, b: str, c: str, topn: int, method: str, vectors_name: str, data_dir: str | None) -> None:
     """A - B + C: the words closest to it, best first (`kt analogy king man woman` -> queen)."""
@@ -73,8 +78,13 @@ def vectors_group() -> None:
 
 @vectors_group.command("evaluate")
 @click.option("--method", type=click.Choice(METHODS), default="cosadd", show_default=True)
-@click.option("--restrict-vocab", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Search answers among the N most frequent words only (0: the whole vocabulary).")
+@click.option(
+    "--restrict-vocab",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Search answers among the N most frequent words only (0: the whole vocabulary).",
+)
 @click.option("--questions", type=click.Path(dir_okay=False), help="Analogy file (default: the Google set).")
 @_vectors_options
 def evaluate_command(

@@ -93,9 +93,7 @@ def _download(remote: RemoteFile, target: Path, root: Path) -> None:
             total = int(response.headers.get("Content-Length") or 0) or None
             with (
                 tmp.open("wb") as out,
-                tqdm(
-                    total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False
-                ) as bar,
+                tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False) as bar,
             ):
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     out.write(chunk)

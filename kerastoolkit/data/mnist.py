@@ -58,8 +58,7 @@ _FILENAMES = {
 
 def _files(folder: str, url: str, sums: dict[str, tuple[str, int]]) -> dict[str, RemoteFile]:
     return {
-        key: RemoteFile(f"{folder}/{name}", url + name, sums[key][0], sums[key][1])
-        for key, name in _FILENAMES.items()
+        key: RemoteFile(f"{folder}/{name}", url + name, sums[key][0], sums[key][1]) for key, name in _FILENAMES.items()
     }
 
 
@@ -276,9 +275,7 @@ def load_splits(
     if train_limit:
         train_end = min(train_end, train_limit)
     train, num_train = _split(builder, f"train[:{train_end}]")
-    validation, num_validation = (
-        _split(builder, f"train[{total - validation_size}:]") if validation_size else (None, 0)
-    )
+    validation, num_validation = _split(builder, f"train[{total - validation_size}:]") if validation_size else (None, 0)
     test, num_test = _split(builder, f"test[:{test_limit}]" if test_limit else "test")
     return ImageSplits(
         train=train,

@@ -30,9 +30,7 @@ def training_epochs(
         return examples.take(0).batch(batch_size), steps
     cached = examples.cache()
     per_epoch = [
-        cached.shuffle(num_examples, seed=seed * 10_007 + epoch, reshuffle_each_iteration=False).batch(
-            batch_size
-        )
+        cached.shuffle(num_examples, seed=seed * 10_007 + epoch, reshuffle_each_iteration=False).batch(batch_size)
         for epoch in range(first_epoch, epochs)
     ]
     joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)

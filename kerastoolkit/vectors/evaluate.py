@@ -129,8 +129,7 @@ def evaluate_analogies(
         known = [[folded[w.upper()] for w in q] for q in rows if all(w.upper() in folded for w in q)]
         questions_array = np.array(known, dtype=np.int64).reshape(-1, 4)
         correct = sum(
-            _count_correct(normed, questions_array[i : i + _BATCH], method, canon)
-            for i in range(0, len(known), _BATCH)
+            _count_correct(normed, questions_array[i : i + _BATCH], method, canon) for i in range(0, len(known), _BATCH)
         )
         sections.append(SectionScore(name, correct, len(known), len(rows) - len(known)))
     return AnalogyScore(tuple(sections), method, limit)

@@ -236,9 +236,12 @@ class _TextReader:
         from tqdm import tqdm
 
         size = self.path.stat().st_size
-        with self.path.open("rb") as raw, tqdm(
-            total=size, unit="B", unit_scale=True, desc=f"converting {self.path.name}", disable=None, leave=False
-        ) as bar:
+        with (
+            self.path.open("rb") as raw,
+            tqdm(
+                total=size, unit="B", unit_scale=True, desc=f"converting {self.path.name}", disable=None, leave=False
+            ) as bar,
+        ):
             stream = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
             for start, lines in self._chunks(stream):
                 self._parse(start, lines)

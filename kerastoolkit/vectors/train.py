@@ -80,8 +80,15 @@ def train(
         raise VectorsError(f"--out {out_path}: give a .kv file name (gensim's native format)")
     sentences = read_corpus(corpus) if isinstance(corpus, (str, os.PathLike)) else list(corpus)
     model = Word2Vec(
-        vector_size=dim, window=window, min_count=min_count, sg=int(skipgram), hs=0, negative=negative,
-        workers=workers or os.cpu_count() or 1, seed=seed, epochs=epochs,
+        vector_size=dim,
+        window=window,
+        min_count=min_count,
+        sg=int(skipgram),
+        hs=0,
+        negative=negative,
+        workers=workers or os.cpu_count() or 1,
+        seed=seed,
+        epochs=epochs,
     )
     model.build_vocab(sentences)
     if not model.wv.index_to_key:
