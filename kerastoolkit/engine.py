@@ -226,6 +226,7 @@ def run_recipe(
             runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
         )
     distribution = get_strategy(strategy)
+    keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
     with distribution.scope():
         model = module.build_model(config)
     trainer = Trainer(run, config, seed, distribution, extra_callbacks=list(callbacks or []))

@@ -130,6 +130,12 @@ def kt(*args: str, runs_dir: Path) -> subprocess.Popen:
     )
 
 
+def history_columns(folder: Path) -> dict[str, list[float]]:
+    with (folder / "history.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    return {key: [float(row[key]) for row in rows] for key in rows[0] if key != "stage"}
+
+
 def history_rows(folder: Path) -> int:
     path = folder / "history.csv"
     return max(len(path.read_text().splitlines()) - 1, 0) if path.exists() else 0
@@ -170,8 +176,27 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
     assert abs(accuracy - expected) <= 0.001, (accuracy, expected)
 
 
-def test_mirrored_strategy_trains(tmp_path, shared_data_dir):
+def test_mirrored_strategy_matches_the_default_one(tmp_path, shared_data_dir):
     recipe = get_recipe("mnist_softmax")
-    result = run_recipe(recipe, recipe.make_config(SMALL), runs_dir=tmp_path, seed=1, strategy="mirrored")
-    assert result.run.is_complete
-    assert result.scores["accuracy"] > 0.5
+    config = recipe.make_config(
+        ["epochs=2", "batch_size=128", "train_limit=1000", "validation_size=200", "test_limit=200"]
+    )
+    runs = {
+        strategy: run_recipe(recipe, config, runs_dir=tmp_path / strategy, seed=1, strategy=strategy)
+        for strategy in ("default", "mirrored")
+    }
+    assert runs["mirrored"].run.is_complete
+    # 200 validation images in batches of 128: the partial last batch must count under both strategies
+    default_history, mirrored_history = (history_columns(result.run.path) for result in runs.values())
+    for column in ("accuracy", "val_accuracy", "val_loss"):
+        assert mirrored_history[column] == pytest.approx(default_history[column], abs=1e-4), column
+    assert runs["mirrored"].scores["accuracy"] == pytest.approx(runs["default"].scores["accuracy"], abs=1e-4)
+
+
+def test_same_seed_repeats_even_when_the_first_run_prepares_the_data(tmp_path, shared_data_dir, monkeypatch):
+    monkeypatch.setenv("KT_CACHE_DIR", str(tmp_path / "fresh_cache"))  # the first run prepares the tfds records
+    recipe = get_recipe("mnist_softmax")
+    config = recipe.make_config(SMALL)
+    first, second = (run_recipe(recipe, config, runs_dir=tmp_path / name, seed=3) for name in ("first", "second"))
+    assert history_columns(first.run.path)["accuracy"] == history_columns(second.run.path)["accuracy"]
+    assert first.scores == second.scores
