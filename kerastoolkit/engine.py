@@ -37,10 +37,20 @@ STRATEGIES = ("default", "mirrored")
 
 
 def get_strategy(name: str = "default") -> tf.distribute.Strategy:
-    """`default` (one device) or `mirrored` (every local GPU; the CPU when there is none)."""
+    """`default` (one device) or `mirrored` (data-parallel over every local GPU; needs two or more).
+
+    Mirrored over a single device gains nothing, and on the CPU (TF 2.21, Keras 3) its evaluation loop was seen
+    to drop batches at random, so kt refuses it there rather than report wrong validation and test scores.
+    """
     if name == "default":
         return tf.distribute.get_strategy()
     if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        if len(gpus) < 2:
+            raise ConfigError(
+                f"--strategy mirrored spreads training over several GPUs, and this machine has {len(gpus)}; "
+                "use the default strategy"
+            )
         return tf.distribute.MirroredStrategy()
     raise ConfigError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")
 
@@ -217,6 +227,7 @@ def run_recipe(
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
+    distribution = get_strategy(strategy)  # refused before anything is written
     keras.utils.set_random_seed(seed)
     if run is None:
         check_writable(runs_dir)
@@ -225,7 +236,6 @@ def run_recipe(
         run = create_run(
             runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
         )
-    distribution = get_strategy(strategy)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
     with distribution.scope():
         model = module.build_model(config)

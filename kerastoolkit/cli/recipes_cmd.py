@@ -81,7 +81,7 @@ def run_group() -> None:
     type=click.Choice(["default", "mirrored"]),
     default="default",
     show_default=True,
-    help="Distribution strategy: one device, or every local GPU.",
+    help="Distribution strategy: one device, or data-parallel over every local GPU (needs two or more).",
 )
 def run_recipe_command(
     name: str,

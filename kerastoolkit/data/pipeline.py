@@ -39,13 +39,4 @@ def training_epochs(
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
     """Batches in a fixed order, cached after the first pass (validation and test sets)."""
-    return _unsharded(examples.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE))
-
-
-def _unsharded(dataset: tf.data.Dataset) -> tf.data.Dataset:
-    """Keep tf.distribute's auto-shard rewrite off an evaluation set: kt's strategies are single-host, so there
-    is nothing to shard, and under MirroredStrategy the rewrite (which also strips the tfds records'
-    `assert_cardinality`) made validation lose its last, partial batch."""
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
-    return dataset.with_options(options)
+    return examples.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
