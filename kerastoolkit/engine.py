@@ -255,13 +255,14 @@ def finish_run(
     published = recipe.published
     metric = published.metric if published else "loss"
     title = f"{recipe.name}  ({run.path.name})"
-    report.plot_curves(run.read_history(), run.path / "curves.png", title)
+    history = run.read_history()
+    report.plot_curves(history, run.path / "curves.png", title)
     if getattr(data, "class_names", None):
         _plot_confusion(model, data, run, config.batch_size, title)
     with atomic_path(run.model_file) as tmp:
         model.save(tmp)
     seconds = time.perf_counter() - started
-    train_seconds = sum(float(row["seconds"]) for row in run.read_history())
+    train_seconds = sum(float(row["seconds"]) for row in history)
     score = scores[metric]
     write_json(
         run.metrics_file,
@@ -273,12 +274,12 @@ def finish_run(
             "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
             "wall_time_s": round(seconds, 1),
             "train_time_s": round(train_seconds, 1),
-            "epochs": len(run.read_history()),
+            "epochs": len(history),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "versions": _versions(),
         },
     )
-    for resume_state in (run.backup_dir, run.path / "stages"):
+    for resume_state in (run.backup_dir, run.stages_dir):
         shutil.rmtree(resume_state, ignore_errors=True)
     line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/")
     return RunResult(run, scores, metric, seconds, line)

@@ -3,6 +3,8 @@
 config.json    recipe, seed and every hyperparameter as run (written first)
 history.csv    one row per epoch and stage
 backup/        BackupAndRestore state while training (removed once the run is complete)
+stages/        the weights of each finished training stage, for resume (removed once the run is complete)
+best-STAGE.weights.h5   the weights with the lowest validation loss in that stage
 model.keras    the trained model
 metrics.json   test scores, published target, wall time, versions (written last: it marks a complete run)
 curves.png  confusion.png  logs/ (TensorBoard)
@@ -35,6 +37,7 @@ class Run:
     metrics_file = property(lambda self: self.path / "metrics.json")
     model_file = property(lambda self: self.path / "model.keras")
     backup_dir = property(lambda self: self.path / "backup")
+    stages_dir = property(lambda self: self.path / "stages")
     logs_dir = property(lambda self: self.path / "logs")
 
     @property
@@ -55,7 +58,7 @@ class Run:
         return self.path / f"best-{stage}.weights.h5"
 
     def stage_weights(self, stage: str) -> Path:
-        return self.path / "stages" / f"{stage}.weights.h5"
+        return self.stages_dir / f"{stage}.weights.h5"
 
     # history.csv: rewritten whole at each epoch end (it is small), so it is never half-written.
     def read_history(self) -> list[dict[str, str]]:
