@@ -82,9 +82,11 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     if named is not None:
         entry = cache_dir() / named.name
         root = data_dir(data)
-        if not (entry / _KV).exists():
-            _convert(_locate(named, root), entry, expected_sha1=named.sha1)
         source = next((p for p in named.candidates(root) if p.is_file()), None)
+        if not (entry / _KV).exists():
+            if source is None:
+                raise _missing(named, root)
+            _convert(source, entry, expected_sha1=named.sha1)
         return _open_entry(entry, named.name, source)
     path = Path(name_or_path).expanduser()
     if not path.is_file():
@@ -110,11 +112,8 @@ def _unknown_message(name: str) -> str:
     return f"unknown vectors '{name}'; known names: {known} (or give the path of a vectors file)"
 
 
-def _locate(named: NamedVectors, root: Path) -> Path:
-    for path in named.candidates(root):
-        if path.is_file():
-            return path
-    raise DataError(
+def _missing(named: NamedVectors, root: Path) -> DataError:
+    return DataError(
         f"vectors/{named.member}.gz is not in the data folder {root}: it is {named.member} from {named.url}; "
         f"put it (gzipped or not) in {root / 'vectors'} or point {DATA_DIR_ENV} at a folder that has it"
     )
@@ -191,7 +190,11 @@ def _read_vectors(source: Path, expected_sha1: str | None) -> tuple[list[str], n
 
 
 def _open_bytes(path: Path) -> io.BufferedIOBase:
-    raw = path.open("rb")
+    return _decompressed(path.open("rb"), path)
+
+
+def _decompressed(raw: io.BufferedIOBase, path: Path) -> io.BufferedIOBase:
+    """`raw` itself, or a gunzipping reader over it for a `.gz` path."""
     return gzip.GzipFile(fileobj=raw) if path.suffix == ".gz" else raw  # type: ignore[return-value]
 
 
@@ -242,8 +245,7 @@ class _TextReader:
                 total=size, unit="B", unit_scale=True, desc=f"converting {self.path.name}", disable=None, leave=False
             ) as bar,
         ):
-            stream = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
-            for start, lines in self._chunks(stream):
+            for start, lines in self._chunks(_decompressed(raw, self.path)):
                 self._parse(start, lines)
                 bar.update(raw.tell() - bar.n)
         self._check_complete()
