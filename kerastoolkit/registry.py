@@ -58,6 +58,11 @@ class Published:
         return score <= target if self.lower_is_better else score >= target
 
 
+def format_score(score: float, published: Published | None) -> str:
+    """A test score as kt reports it: like its published target with two decimals, else 4 significant digits."""
+    return published.format(score, decimals=2) if published else f"{score:.4g}"
+
+
 @dataclass(frozen=True)
 class RecipeInfo:
     name: str

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from kerastoolkit.fileio import atomic_path
-from kerastoolkit.registry import Published
+from kerastoolkit.registry import Published, format_score
 
 
 def _pyplot():
@@ -86,9 +86,8 @@ def summary_line(
     recipe: str, metric: str, score: float, published: Published | None, seconds: float, folder: str
 ) -> str:
     """`mnist_conv  test accuracy 99.58%  (published 99.50%, reached)  312 s  -> saved_models/...`"""
-    if published is None:
-        shown, target = f"{score:.4g}", ""
-    else:
+    target = ""
+    if published is not None:
         verdict = "reached" if published.reached(score) else "not reached"
-        shown, target = published.format(score, decimals=2), f"  (published {published.format()}, {verdict})"
-    return f"{recipe}  test {metric} {shown}{target}  {seconds:.0f} s  -> {folder}"
+        target = f"  (published {published.format()}, {verdict})"
+    return f"{recipe}  test {metric} {format_score(score, published)}{target}  {seconds:.0f} s  -> {folder}"

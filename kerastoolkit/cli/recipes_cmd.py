@@ -12,7 +12,7 @@ import click
 
 from kerastoolkit.cli import cli, data_dir_option, load_tensorflow
 from kerastoolkit.errors import ConfigError
-from kerastoolkit.registry import Published, get_recipe, list_recipes
+from kerastoolkit.registry import Published, format_score, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
 
 _runs_dir_option = click.option(
@@ -129,12 +129,9 @@ def runs_command(runs_dir: str) -> None:
         metrics = run.read_metrics()
         metric = metrics["metric"]
         score, published = metrics["test"][metric], metrics.get("published")
-        if published:
-            target = Published(**{k: v for k, v in published.items() if k != "reached"})
-            shown, target_text = target.format(score, decimals=2), f"(published {target.format()})"
-        else:
-            shown, target_text = f"{score:.4g}", ""
-        click.echo(f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}")
+        target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
+        target_text = f"(published {target.format()})" if target else ""
+        click.echo(f"{metrics['recipe']:<16} {metric} {format_score(score, target):<7} {target_text:<19} {folder}")
 
 
 @cli.command("eval")
