@@ -27,3 +27,7 @@ class RunDirError(KtError):
 
 class VectorsError(KtError):
     """Unknown vectors name, unreadable vectors file, unknown word, or an unusable corpus."""
+
+
+class InputError(KtError):
+    """A bad input to `kt predict` or another command that answers new inputs (unknown word, no such example)."""
