@@ -40,15 +40,24 @@ class FieldInfo:
 
 
 @dataclass
-class TrainingConfig:
-    """What every trained recipe has. Recipes subclass it and change the defaults to their published setup."""
+class RecipeConfig:
+    """What every trained recipe has: the engine reads `epochs` and `batch_size`; the limits make quick trials.
+
+    Recipes subclass it (or `TrainingConfig`) and change the defaults to their published setup.
+    """
 
     epochs: int = param(10, "passes over the training set", minimum=1)
     batch_size: int = param(128, "examples per gradient step", minimum=1)
     learning_rate: float = param(1e-3, "optimizer step size", minimum=0.0)
-    validation_size: int = param(5000, "training examples held out for validation (the last N)", minimum=0)
     train_limit: int = param(0, "train on the first N training examples only (0: all); for quick trials", minimum=0)
     test_limit: int = param(0, "score the first N test examples only (0: all); for quick trials", minimum=0)
+
+
+@dataclass
+class TrainingConfig(RecipeConfig):
+    """A recipe whose validation set is the last `validation_size` training examples (the MNIST ladder)."""
+
+    validation_size: int = param(5000, "training examples held out for validation (the last N)", minimum=0)
 
     def split_sizes(self) -> dict[str, int]:
         """The keyword arguments the data loaders take to carve validation and limit the splits."""

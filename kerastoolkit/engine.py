@@ -1,23 +1,32 @@
-"""The training engine: seeds, strategy scope, training stages with resume, evaluation, the run's files.
+"""The training engine: seeds, strategy scope, training, scoring once on the test set, the run's files.
 
-A recipe supplies `Config`, `build_data(config, data_dir)` and `build_model(config)` (compiled), and may
-supply `callbacks(config)` (e.g. a learning-rate schedule) for its training. Plain recipes train with one
-`fit` stage; a recipe that needs more (layer-wise pretraining, a committee) defines
-`train(model, data, config, trainer)` and calls `trainer.fit(..., stage=NAME)` once per stage.
+A recipe supplies `Config`, `build_data(config, data_dir)` (a `data.Splits`) and `build_model(config)`
+(compiled; `build_model(config, data)` when the model's shape depends on the data). Optional hooks give a
+recipe what "compile, fit, accuracy" does not:
 
-Resume: each stage backs up its state at every epoch end (`keras.callbacks.BackupAndRestore`), and a finished
-stage saves its weights. A run started again with `--resume` skips finished stages, restores the unfinished
-one at its last finished epoch, and replays the same shuffled batches (see `data.pipeline.training_epochs`).
+- `callbacks(config)`: extra Keras callbacks for its one plain `fit` stage (e.g. a learning-rate schedule).
+- `train(model, data, config, trainer)`: its own training in named stages (`trainer.fit(..., stage=NAME)`:
+  layer-wise pretraining, linear start, committee members; `trainer.fresh_model(i)` for more models). It may
+  return the model to keep (the best of several, a committee); by default the one it was given.
+- `evaluate(model, data, config) -> Evaluation`: its own test scores (error per task, BLEU, bits per
+  character) and a breakdown table; without it, the compiled metrics are the scores.
+- `published(config) -> Published`: a target that depends on the hyperparameters (default: `PUBLISHED`).
+- `report(model, data, config, evaluation, folder)`: pictures of its own in the run folder.
+- `predict(saved_run, **options)`: answers new inputs behind `kt predict` (see `kerastoolkit.saved`).
+
+What a run's data needs to answer raw inputs later (`Splits.assets`, e.g. a vocabulary) is written into the run
+folder before training starts.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import inspect
 import platform
 import shutil
-import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,153 +36,30 @@ import tensorflow as tf
 
 from kerastoolkit import __version__, report
 from kerastoolkit.config import from_dict, to_dict
-from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
-from kerastoolkit.errors import ConfigError, RunDirError
+from kerastoolkit.data.pipeline import evaluation_batches
+from kerastoolkit.errors import RunDirError
+from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, create_run, open_run
+from kerastoolkit.saved import load_model
+from kerastoolkit.strategy import STRATEGIES, get_strategy
+from kerastoolkit.trainer import Trainer
 
-STRATEGIES = ("default", "mirrored")
-
-
-def get_strategy(name: str = "default") -> tf.distribute.Strategy:
-    """`default` (one device) or `mirrored` (data-parallel over every local GPU; needs two or more).
-
-    Mirrored over a single device gains nothing, and on the CPU (TF 2.21, Keras 3) its evaluation loop was seen
-    to drop batches at random, so kt refuses it there rather than report wrong validation and test scores.
-    """
-    if name == "default":
-        return tf.distribute.get_strategy()
-    if name == "mirrored":
-        gpus = tf.config.list_logical_devices("GPU")
-        if len(gpus) < 2:
-            raise ConfigError(
-                f"--strategy mirrored spreads training over several GPUs, and this machine has {len(gpus)}; "
-                "use the default strategy"
-            )
-        return tf.distribute.MirroredStrategy()
-    raise ConfigError(f"unknown strategy {name!r}; choose from {', '.join(STRATEGIES)}")
-
-
-def verbosity() -> int:
-    """Keras's progress bar on a terminal, one line per epoch in logs and CI."""
-    return 1 if sys.stdout.isatty() else 2
-
-
-class HistoryRecorder(keras.callbacks.Callback):
-    """Appends one row per epoch (stage, epoch, seconds, metrics) to the run's history.csv."""
-
-    def __init__(self, run: Run, stage: str, first_epoch: int):
-        super().__init__()
-        self.run, self.stage = run, stage
-        self._started = time.perf_counter()
-        # Rows of this stage past the restored epoch belong to the crashed attempt: drop them.
-        self.rows = [
-            row for row in run.read_history() if not (row["stage"] == stage and int(row["epoch"]) > first_epoch)
-        ]
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._started = time.perf_counter()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        seconds = round(time.perf_counter() - self._started, 3)
-        values = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"}
-        self.rows.append({"stage": self.stage, "epoch": epoch + 1, "seconds": seconds, **values})
-        self.run.write_history(self.rows)
-
-
-class BestCheckpoint(keras.callbacks.Callback):
-    """Saves the weights (atomically) whenever validation loss improves on the best in history.csv."""
-
-    def __init__(self, path: Path, history: list[dict[str, Any]]):
-        super().__init__()
-        self.path = path
-        earlier = [float(row["val_loss"]) for row in history if row.get("val_loss") not in (None, "")]
-        self.best = min(earlier, default=float("inf"))
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        loss = (logs or {}).get("val_loss")
-        if loss is not None and float(loss) < self.best:
-            self.best = float(loss)
-            with atomic_path(self.path, suffix=".weights.h5") as tmp:
-                self.model.save_weights(tmp)
-
-
-def _restored_epoch(backup_dir: Path) -> int:
-    """The number of epochs a stage's backup holds (0 when there is none)."""
-    metadata = backup_dir / "training_metadata.json"
-    return json.loads(metadata.read_text())["epoch"] if metadata.exists() else 0
-
-
-@dataclass
-class Trainer:
-    """What a recipe's training steps get: the run, its config and seed, and `fit` for one stage."""
-
-    run: Run
-    config: Any
-    seed: int
-    strategy: tf.distribute.Strategy
-    verbose: int = field(default_factory=verbosity)
-    extra_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)  # for every stage
-
-    def fit(
-        self,
-        model: keras.Model,
-        data: Any,
-        *,
-        stage: str = "train",
-        epochs: int | None = None,
-        callbacks: list[keras.callbacks.Callback] | None = None,
-    ) -> None:
-        """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off."""
-        weights = self.run.stage_weights(stage)
-        if weights.exists():  # finished by an earlier attempt of this run
-            model.load_weights(weights)
-            return
-        epochs = epochs or self.config.epochs
-        backup = self.run.backup_dir / stage
-        first_epoch = _restored_epoch(backup)
-        train, steps = training_epochs(
-            data.train,
-            num_examples=data.num_train,
-            batch_size=self.config.batch_size,
-            seed=self.seed,
-            first_epoch=first_epoch,
-            epochs=epochs,
-        )
-        history = HistoryRecorder(self.run, stage, first_epoch)
-        validation, checkpoint = None, []
-        if data.validation is not None and data.num_validation:
-            validation = evaluation_batches(data.validation, self.config.batch_size)
-            own_rows = [row for row in history.rows if row["stage"] == stage]
-            checkpoint = [BestCheckpoint(self.run.best_weights(stage), own_rows)]
-        model.fit(
-            train,
-            epochs=epochs,
-            steps_per_epoch=steps,
-            validation_data=validation,
-            verbose=self.verbose,
-            shuffle=False,  # training_epochs already shuffled, per epoch
-            callbacks=[
-                keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
-                history,
-                *checkpoint,
-                keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
-                *(callbacks or []),
-                *self.extra_callbacks,
-            ],
-        )
-        with atomic_path(weights, suffix=".weights.h5") as tmp:
-            model.save_weights(tmp)
+__all__ = ["STRATEGIES", "RunResult", "Trainer", "evaluate_run", "finish_run", "get_strategy", "run_recipe"]
 
 
 @dataclass
 class RunResult:
     run: Run
-    scores: dict[str, float]
+    evaluation: Evaluation
     metric: str
     seconds: float
     summary: str
+
+    @property
+    def scores(self) -> dict[str, float]:
+        return self.evaluation.scores
 
 
 def _versions() -> dict[str, str]:
@@ -186,10 +72,17 @@ def _versions() -> dict[str, str]:
     }
 
 
-def evaluate(model: keras.Model, data: Any, batch_size: int) -> dict[str, float]:
+def compiled_evaluation(model: keras.Model, data: Any, batch_size: int) -> Evaluation:
     """The model's compiled metrics on the test set, scored once."""
     scores = model.evaluate(evaluation_batches(data.test, batch_size), verbose=0, return_dict=True)
-    return {k: float(v) for k, v in scores.items()}
+    return Evaluation({k: float(v) for k, v in scores.items()})
+
+
+def evaluate_model(recipe: RecipeInfo, model: keras.Model, data: Any, config: Any) -> Evaluation:
+    """The recipe's own `evaluate` hook, else its compiled metrics, on the test set."""
+    if recipe.has_hook("evaluate"):
+        return recipe.module.evaluate(model, data, config)
+    return compiled_evaluation(model, data, config.batch_size)
 
 
 def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, title: str) -> None:
@@ -198,6 +91,23 @@ def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, ti
     labels = np.concatenate([y.numpy() for _, y in test])
     matrix = report.confusion_matrix(labels, predictions, len(data.class_names))
     report.plot_confusion(matrix, data.class_names, run.path / "confusion.png", title)
+
+
+def model_builder(module: Any, data: Any) -> Callable[[Any], keras.Model]:
+    """`config -> model` from the recipe's `build_model(config)`, or `build_model(config, data)` when the
+    model's shape depends on the data (a vocabulary's size, the longest sentence)."""
+    positional = [
+        p
+        for p in inspect.signature(module.build_model).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(positional) >= 2:
+        return functools.partial(_build_with_data, module.build_model, data=data)
+    return module.build_model
+
+
+def _build_with_data(build_model: Callable[..., keras.Model], config: Any, *, data: Any) -> keras.Model:
+    return build_model(config, data)
 
 
 def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
@@ -236,40 +146,47 @@ def run_recipe(
         run = create_run(
             runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
         )
+    for name, value in (getattr(data, "assets", None) or {}).items():
+        run.write_asset(name, value)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
+    build = model_builder(module, data)
     with distribution.scope():
-        model = module.build_model(config)
-    trainer = Trainer(run, config, seed, distribution, extra_callbacks=list(callbacks or []))
-    if hasattr(module, "train"):
-        module.train(model, data, config, trainer)
+        model = build(config)
+    trainer = Trainer(run, config, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
+    if recipe.has_hook("train"):
+        model = module.train(model, data, config, trainer) or model
     else:
-        trainer.fit(model, data, callbacks=module.callbacks(config) if hasattr(module, "callbacks") else None)
+        trainer.fit(model, data, callbacks=module.callbacks(config) if recipe.has_hook("callbacks") else None)
     return finish_run(recipe, run, model, data, config, seed, started)
 
 
 def finish_run(
     recipe: RecipeInfo, run: Run, model: keras.Model, data: Any, config: Any, seed: int, started: float
 ) -> RunResult:
-    """Score the test set once, then write plots, model.keras and (last) metrics.json."""
-    scores = evaluate(model, data, config.batch_size)
-    published = recipe.published
-    metric = published.metric if published else "loss"
+    """Score the test set once, then write the breakdown, plots, model.keras and (last) metrics.json."""
+    evaluation = evaluate_model(recipe, model, data, config)
+    published = recipe.published_for(config)
+    metric = recipe.metric_for(config)
     title = f"{recipe.name}  ({run.path.name})"
     history = run.read_history()
     report.plot_curves(history, run.path / "curves.png", title)
     if getattr(data, "class_names", None):
         _plot_confusion(model, data, run, config.batch_size, title)
+    write_breakdown(evaluation, run.path)
+    if recipe.has_hook("report"):
+        recipe.module.report(model, data, config, evaluation, run.path)
     with atomic_path(run.model_file) as tmp:
         model.save(tmp)
     seconds = time.perf_counter() - started
     train_seconds = sum(float(row["seconds"]) for row in history)
-    score = scores[metric]
+    score = evaluation.scores[metric]
     write_json(
         run.metrics_file,
         {
             "recipe": recipe.name,
             "seed": seed,
-            "test": scores,
+            "test": evaluation.scores,
+            "breakdown": evaluation.to_json()["breakdown"] if evaluation.breakdown else None,
             "metric": metric,
             "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
             "wall_time_s": round(seconds, 1),
@@ -282,21 +199,22 @@ def finish_run(
     for resume_state in (run.backup_dir, run.stages_dir):
         shutil.rmtree(resume_state, ignore_errors=True)
     line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/")
-    return RunResult(run, scores, metric, seconds, line)
+    return RunResult(run, evaluation, metric, seconds, line)
 
 
 def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path | None = None) -> RunResult:
-    """Load a run's model.keras and score it again on the test set."""
+    """Load a run's model.keras and score it again on the test set (its summary line, then any breakdown)."""
     started = time.perf_counter()
     run = open_run(run_dir)
-    if not run.model_file.exists():
-        raise RunDirError(f"{run_dir} has no model.keras (the run did not finish)")
     saved = run.read_config()
     config = from_dict(recipe.config_class, saved["hyperparameters"])
+    model = load_model(run)
     data = recipe.module.build_data(config, data_dir)
-    model = keras.models.load_model(run.model_file)
-    scores = evaluate(model, data, config.batch_size)
-    metric = recipe.published.metric if recipe.published else "loss"
+    evaluation = evaluate_model(recipe, model, data, config)
+    published = recipe.published_for(config)
+    metric = recipe.metric_for(config)
     seconds = time.perf_counter() - started
-    line = report.summary_line(recipe.name, metric, scores[metric], recipe.published, seconds, f"{run.path}/")
-    return RunResult(run, scores, metric, seconds, line)
+    line = report.summary_line(recipe.name, metric, evaluation.scores[metric], published, seconds, f"{run.path}/")
+    if evaluation.breakdown:
+        line += "\n" + format_table(evaluation.breakdown)
+    return RunResult(run, evaluation, metric, seconds, line)

@@ -38,7 +38,8 @@ class Published:
 
     @property
     def is_percentage(self) -> bool:
-        return "accuracy" in self.metric
+        """Accuracies and error rates are fractions, shown as percentages."""
+        return is_percentage(self.metric)
 
     @property
     def lower_is_better(self) -> bool:
@@ -57,10 +58,20 @@ class Published:
         score, target = round(self._shown(value), self.decimals), round(self._shown(self.value), self.decimals)
         return score <= target if self.lower_is_better else score >= target
 
+    def describe(self) -> str:
+        """`accuracy 99.50%`, or `error <= 12.4%` for a metric where lower is better."""
+        return f"{self.metric} {'<= ' if self.lower_is_better else ''}{self.format()}"
 
-def format_score(score: float, published: Published | None) -> str:
+
+def is_percentage(metric: str) -> bool:
+    return any(word in metric for word in ("accuracy", "error"))
+
+
+def format_score(score: float, published: Published | None, metric: str = "") -> str:
     """A test score as kt reports it: like its published target with two decimals, else 4 significant digits."""
-    return published.format(score, decimals=2) if published else f"{score:.4g}"
+    if published:
+        return published.format(score, decimals=2)
+    return f"{score * 100:.2f}%" if is_percentage(metric) else f"{score:.4g}"
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class RecipeInfo:
     path: Path
     summary: str
     published: Published | None
+    top_level: frozenset[str] = frozenset()  # names the module defines (functions, classes, assignments)
 
     @cached_property
     def module(self) -> ModuleType:
@@ -78,6 +90,28 @@ class RecipeInfo:
     @property
     def config_class(self) -> type:
         return self.module.Config
+
+    def has_hook(self, name: str) -> bool:
+        """Whether the recipe defines the optional hook `name` (`train`, `evaluate`, `predict`, `report`...).
+
+        Read from the file like the docstring, so asking costs no import.
+        """
+        return name in self.top_level
+
+    def published_for(self, config: Any) -> Published | None:
+        """The target for this config: the recipe's `published(config)` hook, else its `PUBLISHED` dict.
+
+        A recipe whose published number depends on its hyperparameters (a bAbI task, a training-set size)
+        defines `published(config)` returning a `Published` or None.
+        """
+        if self.has_hook("published"):
+            return self.module.published(config)
+        return self.published
+
+    def metric_for(self, config: Any) -> str:
+        """The score that a run's summary line reports: the published metric, else the recipe's usual one."""
+        published = self.published_for(config) or self.published
+        return published.metric if published else "loss"
 
     def make_config(self, overrides: list[str] | None = None, **values: Any) -> Any:
         """The recipe's Config: published defaults, then KEY=VALUE `overrides`, then keyword values."""
@@ -105,10 +139,16 @@ def _read_info(name: str, path: Path) -> RecipeInfo:
     doc = ast.get_docstring(tree) or ""
     summary = doc.strip().splitlines()[0] if doc.strip() else ""
     published = None
+    top_level: set[str] = set()
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PUBLISHED" for t in node.targets):
-            published = Published(**ast.literal_eval(node.value))
-    return RecipeInfo(name=name, path=path, summary=summary, published=published)
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            top_level.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+            top_level |= names
+            if "PUBLISHED" in names:
+                published = Published(**ast.literal_eval(node.value))
+    return RecipeInfo(name=name, path=path, summary=summary, published=published, top_level=frozenset(top_level))
 
 
 def list_recipes() -> list[RecipeInfo]:

@@ -15,7 +15,8 @@ from kerastoolkit.fileio import atomic_path
 from kerastoolkit.registry import Published, format_score
 
 
-def _pyplot():
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend (imported on first use: kt starts without it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -24,15 +25,16 @@ def _pyplot():
     return plt
 
 
-def _save(fig: Any, path: Path) -> None:
+def save_figure(fig: Any, path: Path) -> None:
+    """Write `fig` to `path` atomically and close it."""
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    _pyplot().close(fig)
+    pyplot().close(fig)
 
 
 def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
     """Loss and accuracy per epoch, train against validation, one panel each (rows from history.csv)."""
-    plt = _pyplot()
+    plt = pyplot()
     metrics = [m for m in ("loss", "accuracy") if history and m in history[0]]
     fig, axes = plt.subplots(1, max(len(metrics), 1), figsize=(5 * max(len(metrics), 1), 3.6), squeeze=False)
     steps = np.arange(1, len(history) + 1)
@@ -47,7 +49,7 @@ def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") 
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
@@ -58,7 +60,7 @@ def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: i
 
 def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path, title: str = "") -> None:
     """The confusion matrix with counts in each cell (rows: true class, columns: predicted)."""
-    plt = _pyplot()
+    plt = pyplot()
     n = len(class_names)
     fig, ax = plt.subplots(figsize=(0.55 * n + 2.5, 0.55 * n + 2))
     ax.imshow(np.log1p(matrix), cmap="Blues")
@@ -79,15 +81,19 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path, t
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def summary_line(
     recipe: str, metric: str, score: float, published: Published | None, seconds: float, folder: str
 ) -> str:
-    """`mnist_conv  test accuracy 99.58%  (published 99.50%, reached)  312 s  -> saved_models/...`"""
+    """`mnist_conv  test accuracy 99.58%  (published 99.50%, reached)  312 s  -> saved_models/...`
+
+    or, where lower is better: `babi_memn2n  test error 0.10%  (published 0.0%, lower is better, not reached) ...`
+    """
     target = ""
     if published is not None:
         verdict = "reached" if published.reached(score) else "not reached"
-        target = f"  (published {published.format()}, {verdict})"
-    return f"{recipe}  test {metric} {format_score(score, published)}{target}  {seconds:.0f} s  -> {folder}"
+        better = ", lower is better" if published.lower_is_better else ""
+        target = f"  (published {published.format()}{better}, {verdict})"
+    return f"{recipe}  test {metric} {format_score(score, published, metric)}{target}  {seconds:.0f} s  -> {folder}"

@@ -7,7 +7,9 @@ stages/        the weights of each finished training stage, for resume (removed 
 best-STAGE.weights.h5   the weights with the lowest validation loss in that stage
 model.keras    the trained model
 metrics.json   test scores, published target, wall time, versions (written last: it marks a complete run)
-curves.png  confusion.png  logs/ (TensorBoard)
+NAME.json      assets the model needs to answer raw inputs (e.g. vocabulary.json), from the recipe's data
+NAME.csv       a recipe's breakdown of its test scores (e.g. per_task.csv)
+curves.png  confusion.png  logs/ (TensorBoard), and whatever pictures the recipe's `report` hook draws
 """
 
 from __future__ import annotations
@@ -59,6 +61,22 @@ class Run:
 
     def stage_weights(self, stage: str) -> Path:
         return self.stages_dir / f"{stage}.weights.h5"
+
+    # Assets: what a model needs beside its weights to answer raw inputs (a vocabulary), as NAME.json.
+    def asset_file(self, name: str) -> Path:
+        return self.path / f"{name}.json"
+
+    def write_asset(self, name: str, value: Any) -> None:
+        write_json(self.asset_file(name), value)
+
+    def read_asset(self, name: str) -> Any:
+        path = self.asset_file(name)
+        try:
+            return read_json(path)
+        except FileNotFoundError:
+            raise RunDirError(f"{self.path} has no {path.name}, which this recipe needs") from None
+        except ValueError:
+            raise RunDirError(f"{path} is damaged (not JSON)") from None
 
     # history.csv: rewritten whole at each epoch end (it is small), so it is never half-written.
     def read_history(self) -> list[dict[str, str]]:

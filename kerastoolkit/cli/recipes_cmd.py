@@ -30,7 +30,7 @@ def list_command() -> None:
     recipes = list_recipes()
     width = max((len(r.name) for r in recipes), default=0)
     for recipe in recipes:
-        target = f"{recipe.published.metric} {recipe.published.format()}" if recipe.published else ""
+        target = recipe.published.describe() if recipe.published else ""
         click.echo(f"{recipe.name:<{width}}  {target:<17}  {recipe.summary}")
 
 
@@ -49,7 +49,7 @@ def show_recipe(name: str) -> None:
     load_tensorflow()  # the recipe module, which holds the Config, imports Keras
     click.echo(f"{recipe.name}: {recipe.summary}")
     if recipe.published:
-        click.echo(f"published: {recipe.published.metric} {recipe.published.format()} ({recipe.published.source})")
+        click.echo(f"published: {recipe.published.describe()} ({recipe.published.source})")
     click.echo(f"source: {recipe.path}\n\nhyperparameters (override with KEY=VALUE):")
     infos = fields(recipe.config_class)
     width = max(len(f"{i.name}={i.default}") for i in infos)
@@ -131,7 +131,8 @@ def runs_command(runs_dir: str) -> None:
         score, published = metrics["test"][metric], metrics.get("published")
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
-        click.echo(f"{metrics['recipe']:<16} {metric} {format_score(score, target):<7} {target_text:<19} {folder}")
+        shown = format_score(score, target, metric)
+        click.echo(f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}")
 
 
 @cli.command("eval")

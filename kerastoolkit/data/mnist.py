@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ import numpy as np
 
 from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch
 from kerastoolkit.data.idx import read_idx
+from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -110,17 +110,7 @@ def load_arrays(
     return images, labels.astype(np.int64)
 
 
-@dataclass
-class ImageSplits:
-    """Unbatched (image float32 (28, 28, 1) in [0, 1], label int64) datasets and their sizes."""
-
-    train: tf.data.Dataset
-    validation: tf.data.Dataset | None
-    test: tf.data.Dataset
-    num_train: int
-    num_validation: int
-    num_test: int
-    class_names: list[str]
+ImageSplits = Splits  # (image float32 (28, 28, 1) in [0, 1], label int64) examples, with class names
 
 
 def tfds_cache_dir() -> Path:

@@ -1,0 +1,1 @@
+"""Question answering on bAbI: what the bAbI recipes share (their config, splits, scoring and answering)."""

@@ -1,0 +1,112 @@
+"""Answering new bAbI questions with a saved run: a test story by number, or a story and question typed in.
+
+Both bAbI recipes' `predict` hooks take the same options (`predict_options`) and read the same inputs
+(`read_question`); they differ only in what they show beyond the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import click
+import numpy as np
+
+from kerastoolkit.data.babi import Example
+from kerastoolkit.errors import ConfigError, InputError
+from kerastoolkit.qa.data import load_examples, vectorize
+from kerastoolkit.text import Vocabulary, tokenize
+
+_SENTENCE_END = re.compile(r"[.!?\n]+")
+
+
+def predict_options(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of `kt predict` for a bAbI run: `--example N`, or `--story TEXT --question TEXT`."""
+    options = [
+        click.option("--example", type=click.IntRange(min=0), help="Answer the Nth question of the test set."),
+        click.option("--story", help='Your own story: sentences ending in "." (e.g. "Mary went to the hall.").'),
+        click.option("--question", help='Your own question about --story (e.g. "Where is Mary?").'),
+        click.option(
+            "--data-dir",
+            type=click.Path(file_okay=False),
+            envvar="KT_DATA_DIR",
+            help="Folder holding the bAbI archive, for --example.",
+        ),
+    ]
+    for option in reversed(options):
+        hook = option(hook)
+    return hook
+
+
+@dataclass
+class Question:
+    example: Example  # the story (oldest sentence first), the question, the true answer ("" when unknown)
+    features: dict[str, np.ndarray]  # the model's inputs, a batch of one
+
+
+def typed_example(story: str, question: str, vocabulary: Vocabulary) -> Example:
+    """An Example from a typed story and question; InputError for empty text or words never seen in training."""
+    sentences = tuple(tuple(tokenize(s)) for s in _SENTENCE_END.split(story) if tokenize(s))
+    words = tuple(tokenize(question))
+    if not sentences or not words:
+        raise InputError("give a story of at least one sentence and a question, each with words in it")
+    unknown = vocabulary.unknown([w for sentence in (*sentences, words) for w in sentence])
+    if unknown:
+        raise InputError(f"word{'s' if len(unknown) > 1 else ''} never seen in training: {', '.join(unknown)}")
+    return Example(story=sentences, question=words, answer="", supporting=(), task=0)
+
+
+def test_example(config: Any, index: int, data_dir: str | None) -> Example:
+    """The `index`th question of the run's test set (its task(s) and size)."""
+    examples = load_examples(config, "test", data_dir)
+    if index >= len(examples):
+        raise InputError(
+            f"--example {index} is past the end of the test set ({len(examples)} questions: 0-{len(examples) - 1})"
+        )
+    return examples[index]
+
+
+def read_question(
+    saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None
+) -> Question:
+    """The question that `kt predict`'s options name, encoded for the saved run's model."""
+    if example is not None and (story or question):
+        raise InputError("give either --example N or --story and --question, not both")
+    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
+    inputs = saved.asset("inputs")
+    if example is not None:
+        chosen = test_example(saved.config, example, data_dir)
+    elif story is not None and question is not None:
+        chosen = typed_example(story, question, vocabulary)
+    else:
+        raise InputError("give --example N, or --story TEXT and --question TEXT (see kt predict RUN_DIR --help)")
+    sizes = {k: v for k, v in inputs.items() if k != "layout"}
+    try:
+        features = vectorize([chosen], vocabulary, sizes, inputs["layout"])
+    except ConfigError as exc:  # a typed sentence longer than any the model was built for
+        raise InputError(str(exc).split(";")[0]) from None
+    return Question(chosen, features)
+
+
+def best_answer(model: Any, question: Question, vocabulary: Vocabulary) -> tuple[str, float]:
+    """The model's answer word and its probability."""
+    logits = np.asarray(model.predict(question.features, verbose=0))[0]
+    probabilities = np.exp(logits - logits.max())
+    probabilities /= probabilities.sum()
+    best = int(np.argmax(probabilities))
+    return vocabulary.words[best], float(probabilities[best])
+
+
+def show_answer(question: Question, answer: str, probability: float) -> None:
+    """Print the story, the question, the model's answer and the true one."""
+    for number, sentence in enumerate(question.example.story, start=1):
+        click.echo(f"{number:>3}  {' '.join(sentence)}")
+    click.echo(f"question: {' '.join(question.example.question)}?")
+    verdict = ""
+    if question.example.answer:
+        verdict = (
+            "  (right)" if answer == question.example.answer else f"  (wrong: the answer is {question.example.answer})"
+        )
+    click.echo(f"answer:   {answer}  p={probability:.2f}{verdict}")

@@ -1,0 +1,66 @@
+"""A finished run folder, loaded to answer new inputs or to be scored again.
+
+`SavedRun` gives the recipe's `predict` hook what it needs and nothing more: the hyperparameters as run, the
+model (from model.keras, loaded with Keras's `safe_mode` on: custom layers are registered serializables) and
+the run's assets (`vocabulary.json`...). It never needs the training data.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from kerastoolkit.config import from_dict
+from kerastoolkit.errors import KtError, RunDirError
+from kerastoolkit.registry import RecipeInfo, get_recipe
+from kerastoolkit.runs import Run, open_run
+
+
+def load_model(run: Run) -> Any:
+    """The run's model.keras; RunDirError when it is missing or damaged."""
+    import keras
+
+    if not run.model_file.exists():
+        raise RunDirError(f"{run.path} has no model.keras (the run did not finish)")
+    try:
+        return keras.models.load_model(run.model_file, safe_mode=True)
+    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunDirError(f"{run.model_file} cannot be loaded (damaged?): {first_line}") from None
+
+
+@dataclass
+class SavedRun:
+    run: Run
+    recipe: RecipeInfo
+    config: Any
+
+    @property
+    def path(self) -> Path:
+        return self.run.path
+
+    @cached_property
+    def model(self) -> Any:
+        return load_model(self.run)
+
+    def asset(self, name: str) -> Any:
+        """An asset the run saved from its data (e.g. `asset("vocabulary")`), as JSON values."""
+        return self.run.read_asset(name)
+
+
+def open_saved_run(run_dir: str | os.PathLike) -> SavedRun:
+    """A complete run folder with its recipe and config; RunDirError when it holds no finished run."""
+    run = open_run(run_dir)
+    if not run.is_complete:
+        raise RunDirError(f"{run_dir} is not a finished run (no metrics.json); finish it with kt run --resume")
+    saved = run.read_config()
+    recipe = get_recipe(saved["recipe"])
+    try:
+        config = from_dict(recipe.config_class, saved["hyperparameters"])
+    except KtError as exc:
+        raise RunDirError(f"{run.config_file} no longer fits recipe {recipe.name}: {exc}") from None
+    return SavedRun(run, recipe, config)

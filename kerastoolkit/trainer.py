@@ -1,0 +1,154 @@
+"""Training stages: `Trainer.fit` trains one named stage of a run, resumable, recorded in history.csv.
+
+Each stage backs up its state at every epoch end (`keras.callbacks.BackupAndRestore`), and a finished stage
+saves its weights. A run started again with `--resume` skips finished stages, restores the unfinished one at
+its last finished epoch, and replays the same shuffled batches (see `data.pipeline.training_epochs`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import tensorflow as tf
+
+from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
+from kerastoolkit.fileio import atomic_path
+from kerastoolkit.runs import Run
+
+
+def verbosity() -> int:
+    """Keras's progress bar on a terminal, one line per epoch in logs and CI."""
+    return 1 if sys.stdout.isatty() else 2
+
+
+class HistoryRecorder(keras.callbacks.Callback):
+    """Appends one row per epoch (stage, epoch, seconds, metrics) to the run's history.csv."""
+
+    def __init__(self, run: Run, stage: str, first_epoch: int):
+        super().__init__()
+        self.run, self.stage = run, stage
+        self._started = time.perf_counter()
+        # Rows of this stage past the restored epoch belong to the crashed attempt: drop them.
+        self.rows = [
+            row for row in run.read_history() if not (row["stage"] == stage and int(row["epoch"]) > first_epoch)
+        ]
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        seconds = round(time.perf_counter() - self._started, 3)
+        values = {k: float(v) for k, v in (logs or {}).items() if k != "learning_rate"}
+        self.rows.append({"stage": self.stage, "epoch": epoch + 1, "seconds": seconds, **values})
+        self.run.write_history(self.rows)
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Saves the weights (atomically) whenever validation loss improves on the best in history.csv."""
+
+    def __init__(self, path: Path, history: list[dict[str, Any]]):
+        super().__init__()
+        self.path = path
+        earlier = [float(row["val_loss"]) for row in history if row.get("val_loss") not in (None, "")]
+        self.best = min(earlier, default=float("inf"))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("val_loss")
+        if loss is not None and float(loss) < self.best:
+            self.best = float(loss)
+            with atomic_path(self.path, suffix=".weights.h5") as tmp:
+                self.model.save_weights(tmp)
+
+
+def _restored_epoch(backup_dir: Path) -> int:
+    """The number of epochs a stage's backup holds (0 when there is none)."""
+    metadata = backup_dir / "training_metadata.json"
+    return json.loads(metadata.read_text())["epoch"] if metadata.exists() else 0
+
+
+@dataclass
+class Trainer:
+    """What a recipe's training steps get: the run, its config and seed, `fit` for one stage, fresh models."""
+
+    run: Run
+    config: Any
+    seed: int
+    strategy: tf.distribute.Strategy
+    verbose: int = field(default_factory=verbosity)
+    extra_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)  # for every stage
+    build_model: Callable[[Any], keras.Model] | None = None  # the recipe's build_model, for fresh_model
+
+    def fresh_model(self, index: int) -> keras.Model:
+        """A newly initialised model, seeded by (run seed, index): the members of a committee, repeated runs.
+
+        The same index gives the same initial weights in a resumed run.
+        """
+        if self.build_model is None:
+            raise ValueError("this Trainer was made without build_model")
+        keras.utils.set_random_seed(self.seed * 1_000 + index)
+        with self.strategy.scope():
+            return self.build_model(self.config)
+
+    def validate(self, model: keras.Model, data: Any) -> dict[str, float]:
+        """The model's compiled metrics on the validation split (empty when there is none)."""
+        if data.validation is None or not data.num_validation:
+            return {}
+        batches = evaluation_batches(data.validation, self.config.batch_size)
+        return {k: float(v) for k, v in model.evaluate(batches, verbose=0, return_dict=True).items()}
+
+    def fit(
+        self,
+        model: keras.Model,
+        data: Any,
+        *,
+        stage: str = "train",
+        epochs: int | None = None,
+        callbacks: list[keras.callbacks.Callback] | None = None,
+    ) -> None:
+        """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off."""
+        weights = self.run.stage_weights(stage)
+        if weights.exists():  # finished by an earlier attempt of this run
+            model.load_weights(weights)
+            return
+        epochs = epochs or self.config.epochs
+        backup = self.run.backup_dir / stage
+        first_epoch = _restored_epoch(backup)
+        train, steps = training_epochs(
+            data.train,
+            num_examples=data.num_train,
+            batch_size=self.config.batch_size,
+            seed=self.seed,
+            first_epoch=first_epoch,
+            epochs=epochs,
+        )
+        history = HistoryRecorder(self.run, stage, first_epoch)
+        validation, checkpoint = None, []
+        if data.validation is not None and data.num_validation:
+            validation = evaluation_batches(data.validation, self.config.batch_size)
+            own_rows = [row for row in history.rows if row["stage"] == stage]
+            checkpoint = [BestCheckpoint(self.run.best_weights(stage), own_rows)]
+        model.fit(
+            train,
+            epochs=epochs,
+            steps_per_epoch=steps,
+            validation_data=validation,
+            verbose=self.verbose,
+            shuffle=False,  # training_epochs already shuffled, per epoch
+            callbacks=[
+                keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
+                history,
+                *checkpoint,
+                keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
+                *(callbacks or []),
+                *self.extra_callbacks,
+            ],
+        )
+        with atomic_path(weights, suffix=".weights.h5") as tmp:
+            model.save_weights(tmp)
