@@ -34,7 +34,7 @@ def _recipe_command(run_dir: str) -> click.Command:
     saved = open_saved_run(run_dir)
     hook = recipe.module.predict
     return click.Command(
-        name=f"predict {run_dir}",
+        name="predict",
         params=list(reversed(getattr(hook, "__click_params__", []))),
         callback=lambda **options: hook(saved, **options),
         help=(hook.__doc__ or "").strip(),
@@ -64,5 +64,5 @@ def predict_command(ctx: click.Context, run_dir: str | None) -> None:
     if run_dir is None:
         raise click.UsageError("missing RUN_DIR, a run folder of a recipe that predicts (see kt predict --help)")
     command = _recipe_command(run_dir)
-    with command.make_context(command.name, list(ctx.args), parent=ctx) as sub_context:
+    with command.make_context(f"kt predict {run_dir}", list(ctx.args)) as sub_context:
         command.invoke(sub_context)
