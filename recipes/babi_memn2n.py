@@ -12,9 +12,10 @@ questions held out for validation; memory = the most recent min(50, longest stor
 
 Where kt differs from that code: empty memory slots are masked out of the softmax (the code lets them score
 0); the vocabulary comes from the training file only (the code adds the test words, so a test answer never seen
-in training, like task 8's "football,apple,milk" at 1k, cannot be right here); the paper's PE formula rather
-than the code's centred variant; gradients clipped by their Frobenius norm (the code: spectral); a share of
-empty memories uniform in [0, 10%] (the code: a count uniform in 0..ceil(0.1 n)).
+in training, like task 8's "football,apple,milk" at 1k, cannot be right here); gradients clipped by their
+Frobenius norm (the code: spectral, which clips less); a share of empty memories uniform in [0, 10%] (the code:
+a count uniform in 0..ceil(0.1 n)). Position encoding is the code's centred form of the paper's formula, which
+learned much better here (see `kerastoolkit.layers.memory.position_encoding`).
 
 The defaults are the paper's joint model (`task=all`: one model for all 20 tasks, embedding 50). The paper
 trains one task with embedding 20, 20 + 100 epochs, halving every 25:
@@ -216,7 +217,7 @@ def predict(saved: Any, example: int | None, story: str | None, question: str | 
     \b
     Examples:
       kt predict RUN_DIR --example 0
-      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hall." --question "Where is Mary?"
+      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
     """
     asked = answering.read_question(saved, example, story, question, data_dir)
     vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
