@@ -43,7 +43,7 @@ class Published:
 
     @property
     def lower_is_better(self) -> bool:
-        return any(word in self.metric for word in ("loss", "error", "perplexity"))
+        return any(word in self.metric for word in ("loss", "error", "perplexity", "bits_per"))
 
     def _shown(self, value: float) -> float:
         return value * 100 if self.is_percentage else value

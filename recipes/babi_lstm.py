@@ -109,7 +109,7 @@ def predict(saved: Any, example: int | None, story: str | None, question: str | 
     \b
     Examples:
       kt predict RUN_DIR --example 0
-      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hall." --question "Where is Mary?"
+      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
     """
     asked = answering.read_question(saved, example, story, question, data_dir)
     vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,7 +15,17 @@ from click.testing import CliRunner
 from kerastoolkit.cli import cli
 from kerastoolkit.registry import Published, get_recipe, list_recipes
 
-RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
+MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
+BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
+RECIPES = sorted(BABI_RECIPES + MNIST_RECIPES)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def repo_env() -> dict[str, str]:
+    """The environment for a `kt` subprocess started outside the repository: it still runs this working tree
+    (not a copy of kerastoolkit installed in the virtual environment, which may be older)."""
+    path = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path}
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -53,17 +64,36 @@ def test_version():
 def test_list_shows_every_recipe_with_its_target():
     code, out, _ = invoke("list")
     assert code == 0
-    lines = out.splitlines()
-    assert [line.split()[0] for line in lines] == RECIPES
-    assert "accuracy 99.50%" in lines[0] and "accuracy 92.5%" in lines[3]
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert list(lines) == RECIPES
+    assert "accuracy 99.50%" in lines["mnist_conv"] and "accuracy 92.5%" in lines["mnist_softmax"]
+    assert "error <= 12.4%" in lines["babi_memn2n"] and "error <= 51.3%" in lines["babi_lstm"]
 
 
 def test_registry_reads_recipes_without_importing_them():
     recipes = list_recipes()
     assert [r.name for r in recipes] == RECIPES
     assert get_recipe("mnist_mlp").published.value == pytest.approx(0.982)
-    assert "recipes.mnist_mlp" not in sys.modules or True  # importing is allowed later; listing must not need it
     assert all(r.summary for r in recipes)
+    # Listing, targets and hooks are read from the files: a fresh interpreter imports no recipe module for them.
+    code = (
+        "import json, sys\n"
+        "from kerastoolkit.registry import get_recipe, list_recipes\n"
+        "hooks = {r.name: sorted(h for h in ('train', 'evaluate', 'predict', 'report', 'published') if r.has_hook(h))"
+        " for r in list_recipes()}\n"
+        "print(json.dumps(hooks))\n"
+        "print(get_recipe('babi_memn2n').published.describe())\n"
+        "print(sorted(m for m in sys.modules if m.startswith('recipes.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60)
+    hooks, target, imported = out.stdout.splitlines()
+    assert imported == "[]"
+    assert target == "error <= 12.4%"
+    assert json.loads(hooks) == {
+        "babi_lstm": ["evaluate", "predict", "published", "report"],
+        "babi_memn2n": ["evaluate", "predict", "published", "report", "train"],
+        **{name: [] for name in MNIST_RECIPES},
+    }
 
 
 @pytest.mark.parametrize(
@@ -104,7 +134,9 @@ def test_notebook_import_builds_a_compiled_model():
 
 def test_unknown_recipe_suggests_a_close_name():
     assert_user_error(["run", "recipe", "mnist_cnv"], "unknown recipe 'mnist_cnv'; did you mean mnist_conv")
-    assert_user_error(["show", "recipe", "resnet"], "unknown recipe 'resnet'; known recipes: mnist_conv")
+    assert_user_error(
+        ["show", "recipe", "resnet"], "unknown recipe 'resnet'; known recipes: babi_lstm, babi_memn2n, mnist_conv"
+    )
 
 
 def test_bad_override_lists_valid_keys(tmp_path):
@@ -192,6 +224,7 @@ def test_module_entry_point_prints_one_line_errors(tmp_path):
         text=True,
         timeout=60,
         cwd=Path(tmp_path),
+        env=repo_env(),
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "kt: error: unknown recipe 'nope'; known recipes: " + ", ".join(RECIPES)
@@ -205,6 +238,7 @@ def test_commands_that_load_tensorflow_hide_its_native_start_up_lines(tmp_path):
             text=True,
             timeout=120,
             cwd=Path(tmp_path),
+            env=repo_env(),
         )
 
     quiet = show()

@@ -26,7 +26,7 @@ def predict_options(hook: Callable[..., Any]) -> Callable[..., Any]:
     """The options of `kt predict` for a bAbI run: `--example N`, or `--story TEXT --question TEXT`."""
     options = [
         click.option("--example", type=click.IntRange(min=0), help="Answer the Nth question of the test set."),
-        click.option("--story", help='Your own story: sentences ending in "." (e.g. "Mary went to the hall.").'),
+        click.option("--story", help='Your own story: sentences ending in "." (e.g. "Mary went to the hallway.").'),
         click.option("--question", help='Your own question about --story (e.g. "Where is Mary?").'),
         click.option(
             "--data-dir",
