@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir
+from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir, make_cache_dir
 from kerastoolkit.data.folder import cache_dir as folder_cache_dir
 from kerastoolkit.errors import DataError, VectorsError
 from kerastoolkit.vectors.wordvectors import WordVectors
@@ -155,8 +155,8 @@ def _remove_stale_temporaries(cache: Path) -> None:
 
 def _convert(source: Path, entry: Path, expected_sha1: str | None = None) -> None:
     """Read `source` and write the cache `entry` folder atomically."""
+    make_cache_dir("vectors")  # before the long read: an unusable cache folder fails at once
     words, vectors = _read_vectors(source, expected_sha1)
-    entry.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(entry.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:
