@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kerastoolkit.cli import cli, data_dir_option
+from kerastoolkit.cli import NonEmptyPath, cli, data_dir_option
 
 if TYPE_CHECKING:
     from kerastoolkit.vectors import WordVectors
@@ -85,7 +85,11 @@ def vectors_group() -> None:
     show_default=True,
     help="Search answers among the N most frequent words only (0: the whole vocabulary).",
 )
-@click.option("--questions", type=click.Path(dir_okay=False), help="Analogy file (default: the Google set).")
+@click.option(
+    "--questions",
+    type=NonEmptyPath(exists=True, dir_okay=False),
+    help="Analogy file (default: the Google set).",
+)
 @_vectors_options
 def evaluate_command(
     method: str, restrict_vocab: int, questions: str | None, vectors_name: str, data_dir: str | None
@@ -110,8 +114,8 @@ def evaluate_command(
 
 
 @vectors_group.command("train")
-@click.argument("corpus", type=click.Path(dir_okay=False))
-@click.option("--out", type=click.Path(dir_okay=False), help="Where to save the vectors (.kv; default CORPUS.kv).")
+@click.argument("corpus", type=NonEmptyPath(exists=True, dir_okay=False))
+@click.option("--out", type=NonEmptyPath(dir_okay=False), help="Where to save the vectors (.kv; default CORPUS.kv).")
 @click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1))
 @click.option("--window", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1))
@@ -135,7 +139,7 @@ def train_command(corpus: str, out: str | None, cbow: bool, **options: Any) -> N
 
 @vectors_group.command("plot")
 @click.argument("words", nargs=-1, required=True)
-@click.option("--out", type=click.Path(dir_okay=False), default="vectors.png", show_default=True)
+@click.option("--out", type=NonEmptyPath(dir_okay=False), default="vectors.png", show_default=True)
 @_vectors_options
 def plot_command(words: tuple[str, ...], out: str, vectors_name: str, data_dir: str | None) -> None:
     """Plot WORDS in 2-D (PCA) with an arrow inside each consecutive pair: king queen man woman ..."""
