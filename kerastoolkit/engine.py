@@ -17,6 +17,7 @@ import platform
 import shutil
 import sys
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import ConfigError, RunDirError
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
-from kerastoolkit.runs import Run, check_writable, create_run, open_run
+from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 
 STRATEGIES = ("default", "mirrored")
 
@@ -203,12 +204,8 @@ def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, ti
 def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
     if resume is None:
         return config, seed, None
-    run = open_run(resume)
+    run = open_unfinished_run(resume, recipe.name)
     saved = run.read_config()
-    if saved["recipe"] != recipe.name:
-        raise RunDirError(f"{resume} is a run of {saved['recipe']}, not {recipe.name}")
-    if run.is_complete:
-        raise RunDirError(f"{resume} is already complete; see its metrics.json")
     return from_dict(recipe.config_class, saved["hyperparameters"]), int(saved["seed"]), run
 
 
@@ -227,15 +224,15 @@ def run_recipe(
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
+    config = from_dict(module.Config, to_dict(config))  # the module's own Config, from a light one (registry)
     distribution = get_strategy(strategy)  # refused before anything is written
     keras.utils.set_random_seed(seed)
     if run is None:
         check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
     if run is None:
-        run = create_run(
-            runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
-        )
+        settings = {"recipe": recipe.name, "seed": seed, "strategy": strategy, "hyperparameters": to_dict(config)}
+        run = create_run(runs_dir, recipe.name, settings)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
     with distribution.scope():
         model = module.build_model(config)
@@ -285,6 +282,17 @@ def finish_run(
     return RunResult(run, scores, metric, seconds, line)
 
 
+def _load_model(path: Path) -> keras.Model:
+    """A run's saved model; RunDirError when model.keras is damaged (not a zip, truncated, not a Keras model)."""
+    if not zipfile.is_zipfile(path):  # keras would say "File not found" of a file that is there
+        raise RunDirError(f"{path} is damaged: it is not a complete zip archive; train the run again")
+    try:
+        return keras.models.load_model(path)
+    except Exception as exc:  # zipfile, h5py, json and keras raise errors of every kind for a damaged file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunDirError(f"{path} is damaged or not a Keras model ({reason}); train the run again") from None
+
+
 def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path | None = None) -> RunResult:
     """Load a run's model.keras and score it again on the test set."""
     started = time.perf_counter()
@@ -293,8 +301,8 @@ def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path |
         raise RunDirError(f"{run_dir} has no model.keras (the run did not finish)")
     saved = run.read_config()
     config = from_dict(recipe.config_class, saved["hyperparameters"])
+    model = _load_model(run.model_file)
     data = recipe.module.build_data(config, data_dir)
-    model = keras.models.load_model(run.model_file)
     scores = evaluate(model, data, config.batch_size)
     metric = recipe.published.metric if recipe.published else "loss"
     seconds = time.perf_counter() - started
