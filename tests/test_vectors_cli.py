@@ -193,3 +193,16 @@ def test_a_cache_folder_under_a_file_is_refused(tmp_path: Path, small_vectors: s
     monkeypatch.setenv("KT_CACHE_DIR", str(blocker / "cache"))
     code, _, err = kt("analogy", "king", "man", "woman", "--vectors", small_vectors)
     assert_one_line_error(code, err, "cannot use the cache folder", "is a file, not a folder", "KT_CACHE_DIR")
+
+
+def test_evaluate_with_a_tiny_vocabulary_reports_what_it_cannot_score(tmp_path: Path, small_vectors: str) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text(": royal\nman king woman queen\n")
+    code, out, _ = kt("vectors", "evaluate", "--questions", str(questions), "--vectors", small_vectors)
+    assert code == 0 and "total" in out
+    assert "not scored: fewer than two pairs of simlex999.txt are in the vocabulary of small.txt" in out
+
+
+def test_a_folder_given_as_vectors_is_refused(tmp_path: Path) -> None:
+    code, _, err = kt("similar", "frog", "--vectors", str(tmp_path))
+    assert_one_line_error(code, err, f"{tmp_path} is a folder, not a vectors file")

@@ -178,7 +178,10 @@ def evaluate_similarity(vectors: WordVectors, pairs: str | os.PathLike | None = 
 
     path = Path(pairs) if pairs else gensim_test_file("wordsim353.tsv")
     logging.getLogger("gensim.models.keyedvectors").setLevel(logging.ERROR)
-    pearson, spearman, oov = vectors.keyed_vectors.evaluate_word_pairs(
-        str(path), restrict_vocab=len(vectors), case_insensitive=True
-    )
+    try:
+        pearson, spearman, oov = vectors.keyed_vectors.evaluate_word_pairs(
+            str(path), restrict_vocab=len(vectors), case_insensitive=True
+        )
+    except ValueError:  # scipy's correlations need two pairs at least
+        raise VectorsError(f"fewer than two pairs of {path.name} are in the vocabulary of {vectors.name}") from None
     return SimilarityScore(path.name, float(spearman[0]), float(pearson[0]), float(oov))

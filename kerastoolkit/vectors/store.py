@@ -89,6 +89,8 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
             _convert(source, entry, expected_sha1=named.sha1)
         return _open_entry(entry, named.name, source)
     path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        raise VectorsError(f"{path} is a folder, not a vectors file")
     if not path.is_file():
         raise VectorsError(_unknown_message(str(name_or_path)))
     if path.suffix == ".kv":
