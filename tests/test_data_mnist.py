@@ -219,6 +219,7 @@ def test_a_cache_folder_under_a_file_is_refused(tmp_path: Path, monkeypatch: pyt
         ({"train_limit": 55001}, r"train_limit=55001 is larger than the training split: 55000 examples \(60000 minus"),
         ({"train_limit": 1001, "validation_size": 59000}, "train_limit=1001 is larger than the training split: 1000"),
         ({"test_limit": 10001}, "test_limit=10001 is larger than the test split: 10000 examples"),
+        ({"validation_size": 60000}, "validation_size=60000 must be below 60000, the number of training examples"),
     ],
 )
 def test_a_limit_beyond_its_split_is_refused(shared_data_dir: Path, sizes: dict, message: str) -> None:

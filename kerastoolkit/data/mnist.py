@@ -283,7 +283,7 @@ def load_splits(
     builder = _prepare(name, paths[0].parent)
     total = builder.info.splits["train"].num_examples
     if validation_size >= total:
-        raise ConfigError(f"validation_size must be below {total}, the number of training examples")
+        raise ConfigError(f"validation_size={validation_size} must be below {total}, the number of training examples")
     _check_limits(train_limit, test_limit, validation_size, total, builder.info.splits["test"].num_examples)
     train_end = train_limit or total - validation_size
     train, num_train = _split(builder, f"train[:{train_end}]")
