@@ -150,7 +150,19 @@ def open_unfinished_run(path: str | os.PathLike, recipe: str) -> Run:
         raise RunDirError(f"{path} is a run of {started_by}, not {recipe}")
     if run.is_complete:
         raise RunDirError(f"{path} is already complete; see its metrics.json")
+    _check_history(run)
     return run
+
+
+def _check_history(run: Run) -> None:
+    """Resuming reads history.csv: refuse one whose rows lack a stage, an epoch number or their seconds."""
+    try:
+        rows = run.read_history()
+        readable = all(row["stage"] and int(row["epoch"]) > 0 and float(row["seconds"]) >= 0 for row in rows)
+    except (OSError, ValueError, KeyError, TypeError):
+        readable = False
+    if not readable:
+        raise RunDirError(f"{run.history_file} is damaged; the run cannot be resumed")
 
 
 def _finished_epochs(metadata: Path) -> int:

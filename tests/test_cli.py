@@ -412,3 +412,11 @@ def test_an_empty_path_is_refused(option):
 def test_a_seed_out_of_numpy_range_is_refused():
     code, _, err = invoke("run", "recipe", "mnist_softmax", "--seed", "-1")
     assert code == 2 and "'--seed': -1 is not in the range" in err
+
+
+def test_resume_refuses_a_damaged_history(tmp_path):
+    folder = fake_run(tmp_path)
+    (folder / "history.csv").write_text("stage,epoch,seconds,loss\ntrain,1,3.5,0.4\ntrain,tw")
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--resume", str(folder)], "history.csv is damaged; the run cannot be resumed"
+    )

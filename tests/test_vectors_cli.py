@@ -206,3 +206,11 @@ def test_evaluate_with_a_tiny_vocabulary_reports_what_it_cannot_score(tmp_path: 
 def test_a_folder_given_as_vectors_is_refused(tmp_path: Path) -> None:
     code, _, err = kt("similar", "frog", "--vectors", str(tmp_path))
     assert_one_line_error(code, err, f"{tmp_path} is a folder, not a vectors file")
+
+
+def test_train_refuses_to_write_over_its_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.kv"
+    corpus.write_text("the cat sat on the mat\n" * 10)
+    code, _, err = kt("vectors", "train", str(corpus))
+    assert_one_line_error(code, err, f"--out {corpus} is the corpus itself")
+    assert corpus.read_text().startswith("the cat")

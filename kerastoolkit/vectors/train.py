@@ -81,6 +81,8 @@ def train(
     reason = unwritable_reason(out_path.parent)
     if reason:  # known before the training, not after it
         raise VectorsError(f"cannot write --out {out_path}: {reason}")
+    if isinstance(corpus, str | os.PathLike) and out_path.resolve() == Path(corpus).resolve():
+        raise VectorsError(f"--out {out_path} is the corpus itself; give another file name")
     sentences = read_corpus(corpus) if isinstance(corpus, (str, os.PathLike)) else list(corpus)
     model = Word2Vec(
         vector_size=dim,
