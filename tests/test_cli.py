@@ -17,6 +17,7 @@ from kerastoolkit.cli import cli
 from kerastoolkit.registry import Published, get_recipe, list_recipes
 
 RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -188,32 +189,38 @@ def test_runs_with_no_runs(tmp_path):
     assert code == 0 and out.strip() == f"no runs in {tmp_path}"
 
 
-def test_module_entry_point_prints_one_line_errors(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "kerastoolkit", "show", "recipe", "nope"],
+def kt_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m kerastoolkit ARGS` in `cwd`, importing this checkout (not an installed copy)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kerastoolkit", *args],
         capture_output=True,
         text=True,
-        timeout=60,
-        cwd=Path(tmp_path),
+        timeout=120,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
     )
+
+
+def test_module_entry_point_prints_one_line_errors(tmp_path):
+    result = kt_process("show", "recipe", "nope", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "kt: error: unknown recipe 'nope'; known recipes: " + ", ".join(RECIPES)
 
 
 def test_commands_that_load_tensorflow_hide_its_native_start_up_lines(tmp_path):
-    def show(*flags: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "kerastoolkit", *flags, "show", "recipe", "mnist_softmax"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=Path(tmp_path),
-        )
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"recipe": "mnist_softmax", "seed": 0, "hyperparameters": {}}')
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:  # kt eval loads TensorFlow, then refuses it
+        archive.writestr("notes.txt", "no model here")
 
-    quiet = show()
-    assert quiet.returncode == 0 and "learning_rate" in quiet.stdout
-    assert quiet.stderr == ""
-    assert "absl::InitializeLog" in show("--debug").stderr  # --debug shows everything TensorFlow prints
+    quiet = kt_process("eval", str(folder), cwd=tmp_path)
+    assert quiet.returncode == 2
+    assert quiet.stderr.startswith("kt: error: ") and quiet.stderr.count("\n") == 1, quiet.stderr
+    debug = kt_process("--debug", "eval", str(folder), cwd=tmp_path)
+    assert debug.returncode == 2
+    assert "absl::InitializeLog" in debug.stderr  # --debug shows everything TensorFlow prints
+    assert "Traceback" in debug.stderr and "RunDirError" in debug.stderr
 
 
 def test_failed_quiet_import_replays_what_was_hidden(capfd):
@@ -246,7 +253,7 @@ def test_show_and_override_checks_import_no_tensorflow(args, exit_code):
         f"heavy = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60, cwd=CHECKOUT)
 
 
 def test_every_recipe_has_a_light_config_like_its_module_config():
