@@ -340,10 +340,11 @@ def fake_run(runs_dir: Path, recipe: str = "mnist_softmax", **settings) -> Path:
     return folder
 
 
-def test_resume_refuses_a_seed_and_another_strategy(tmp_path):
+def test_resume_refuses_a_seed_a_runs_dir_and_another_strategy(tmp_path):
     folder = fake_run(tmp_path, strategy="mirrored")
     resume = ["run", "recipe", "mnist_softmax", "--resume", str(folder)]
     assert_user_error([*resume, "--seed", "5"], "a resumed run keeps the seed it started with; drop --seed")
+    assert_user_error([*resume, "--runs-dir", str(tmp_path)], "a resumed run stays in its folder; drop --runs-dir")
     assert_user_error([*resume, "--strategy", "default"], "was started with --strategy mirrored")
     assert_user_error(["run", "recipe", "mnist_conv", "--resume", str(folder)], "is a run of mnist_softmax")
 

@@ -214,3 +214,10 @@ def test_train_refuses_to_write_over_its_corpus(tmp_path: Path) -> None:
     code, _, err = kt("vectors", "train", str(corpus))
     assert_one_line_error(code, err, f"--out {corpus} is the corpus itself")
     assert corpus.read_text().startswith("the cat")
+
+
+def test_data_dir_with_a_vectors_file_is_refused(tmp_path: Path, small_vectors: str) -> None:
+    code, _, err = kt("similar", "frog", "--vectors", small_vectors, "--data-dir", str(tmp_path))
+    assert_one_line_error(code, err, "--data-dir applies to named vectors, not to the file")
+    code, out, _ = kt("similar", "frog", "-n", "1", "--vectors", small_vectors)  # $KT_DATA_DIR alone is fine
+    assert code == 0 and len(out.splitlines()) == 1

@@ -141,11 +141,13 @@ def _given(ctx: click.Context, option: str) -> bool:
 
 
 def _refuse_changes_on_resume(ctx: click.Context, overrides: tuple[str, ...]) -> None:
-    """A resumed run keeps its hyperparameters and its seed: refuse options that would change them."""
+    """A resumed run keeps its hyperparameters, seed and folder: refuse options that would change them."""
     if overrides:
         raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
     if _given(ctx, "seed"):
         raise ConfigError("a resumed run keeps the seed it started with; drop --seed")
+    if _given(ctx, "runs_dir"):
+        raise ConfigError("a resumed run stays in its folder; drop --runs-dir")
 
 
 def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from kerastoolkit.cli import NonEmptyPath, cli, data_dir_option
 from kerastoolkit.errors import VectorsError
@@ -35,7 +36,11 @@ def _vectors_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _load(vectors_name: str, data_dir: str | None) -> WordVectors:
     from kerastoolkit.vectors import load
+    from kerastoolkit.vectors.store import is_named
 
+    given = click.get_current_context().get_parameter_source("data_dir") is ParameterSource.COMMANDLINE
+    if given and not is_named(vectors_name):
+        raise VectorsError(f"--data-dir applies to named vectors, not to the file {vectors_name}; drop one of them")
     return load(vectors_name, data=data_dir)
 
 

@@ -101,6 +101,11 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     return _open_entry(entry, path.name, path)
 
 
+def is_named(name: str) -> bool:
+    """Whether `name` names a published set (`glove-6b-50d`, `50d` ...) rather than a file."""
+    return _named(name) is not None
+
+
 def _named(name: str) -> NamedVectors | None:
     key = name.lower().replace(".", "-")
     aliases = {v.name.removeprefix("glove-6b-"): v for v in NAMED.values()}
