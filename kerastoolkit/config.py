@@ -6,11 +6,16 @@
 
 `apply_overrides(Config(), ["epochs=3"])` parses each KEY=VALUE to the field's type and refuses unknown keys
 and bad values with a `ConfigError` that lists the valid keys. `to_dict`/`from_dict` round-trip config.json.
+Parsing is strict: an int is an optional sign and decimal digits (not `1e3`, `2.0`, `0x10`, ` 3` or `True`), a
+float is a finite decimal number, and every value is checked against its field's type and bounds.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import operator
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,13 +27,36 @@ C = TypeVar("C")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+# (metadata key, test that puts a value out of range, what the message says)
+_BOUNDS = (
+    ("minimum", operator.lt, "too small: it must be at least"),
+    ("above", operator.le, "too small: it must be above"),
+    ("maximum", operator.gt, "too large: it must be at most"),
+    ("below", operator.ge, "too large: it must be below"),
+)
 
 
-def param(default: Any, doc: str, *, minimum: float | None = None) -> Any:
-    """A hyperparameter: its default, a one-line doc for `kt show`, and an optional lower bound."""
+def param(
+    default: Any,
+    doc: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+) -> Any:
+    """A hyperparameter: its default, a one-line doc for `kt show`, and optional bounds.
+
+    `minimum` and `maximum` are inclusive, `above` and `below` exclusive: a dropout rate is
+    `param(0.5, "...", minimum=0.0, below=1.0)`.
+    """
     if isinstance(default, list):
         raise TypeError("use a tuple for sequence defaults (dataclass defaults must be immutable)")
-    return field(default=default, metadata={"doc": doc, "minimum": minimum})
+    bounds = {"minimum": minimum, "maximum": maximum, "above": above, "below": below}
+    return field(default=default, metadata={"doc": doc, **bounds})
 
 
 @dataclass(frozen=True)
@@ -48,7 +76,7 @@ class RecipeConfig:
 
     epochs: int = param(10, "passes over the training set", minimum=1)
     batch_size: int = param(128, "examples per gradient step", minimum=1)
-    learning_rate: float = param(1e-3, "optimizer step size", minimum=0.0)
+    learning_rate: float = param(1e-3, "optimizer step size", above=0.0)
     train_limit: int = param(0, "train on the first N training examples only (0: all); for quick trials", minimum=0)
     test_limit: int = param(0, "score the first N test examples only (0: all); for quick trials", minimum=0)
 
@@ -84,7 +112,10 @@ def _metadata(cls: type, name: str) -> Mapping[str, Any]:
 def type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is Literal:
-        return " | ".join(repr(a) for a in typing.get_args(tp))
+        choices = [repr(a) for a in typing.get_args(tp)]
+        if len(choices) > 6:  # e.g. a task number: 'all' | '1' | '2' | ... | '20'
+            choices = [*choices[:3], "...", choices[-1]]
+        return " | ".join(choices)
     if origin is tuple:
         return f"tuple[{type_name(typing.get_args(tp)[0])}, ...]"
     return getattr(tp, "__name__", str(tp))
@@ -110,20 +141,20 @@ def parse_value(tp: Any, text: str) -> Any:
         raise ValueError(f"expected one of {', '.join(map(str, choices))}")
     if origin is tuple:
         item_type = typing.get_args(tp)[0]
-        return tuple(parse_value(item_type, part.strip()) for part in text.split(",") if part.strip())
+        return tuple(parse_value(item_type, part.strip()) for part in text.split(",")) if text else ()
     if tp is bool:
-        lowered = text.strip().lower()
-        if lowered in _TRUE:
+        if text.lower() in _TRUE:
             return True
-        if lowered in _FALSE:
+        if text.lower() in _FALSE:
             return False
         raise ValueError("expected true or false")
     if tp is int:
-        as_float = float(text)
-        if not as_float.is_integer():
-            raise ValueError("expected an integer")
-        return int(as_float)
+        if not _INTEGER.fullmatch(text):
+            raise ValueError("expected an integer: an optional sign and decimal digits")
+        return int(text)
     if tp is float:
+        if not _DECIMAL.fullmatch(text) or not math.isfinite(float(text)):
+            raise ValueError("expected a finite decimal number such as 0.01 or 1e-3")
         return float(text)
     if tp is str:
         return text
@@ -132,20 +163,48 @@ def parse_value(tp: Any, text: str) -> Any:
 
 def _coerce(tp: Any, value: Any) -> Any:
     """Bring a JSON value back to the field's type (lists become tuples)."""
-    if typing.get_origin(tp) is tuple:
+    if typing.get_origin(tp) is tuple and isinstance(value, list):
         return tuple(value)
     if tp is float and isinstance(value, int):
         return float(value)
     return value
 
 
+def _is_instance(tp: Any, value: Any) -> bool:
+    """Whether `value` is of the hyperparameter type `tp` (a bool is no int; an int will do for a float)."""
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return any(type(value) is type(choice) and value == choice for choice in typing.get_args(tp))
+    if origin is tuple:
+        return isinstance(value, tuple) and all(_is_instance(typing.get_args(tp)[0], item) for item in value)
+    if tp is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, tp) if tp in (bool, str) else True
+
+
+def _check_bounds(name: str, value: Any, metadata: Mapping[str, Any]) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={value} is not a finite number")
+    for key, out_of_range, message in _BOUNDS:
+        bound = metadata.get(key)
+        if bound is not None and out_of_range(value, bound):
+            raise ConfigError(f"{name}={value} is {message} {bound:g}")
+
+
 def validate(config: Any) -> None:
-    """Check each field's lower bound; raise ConfigError naming the field."""
+    """Check each field's type and bounds (floats must be finite); raise ConfigError naming the field."""
+    hints = _hints(type(config))
     for f in dataclasses.fields(config):
-        minimum = _metadata(type(config), f.name).get("minimum")
         value = getattr(config, f.name)
-        if minimum is not None and value < minimum:
-            raise ConfigError(f"{f.name}={value} is too small: it must be at least {minimum}")
+        if not _is_instance(hints[f.name], value):
+            raise ConfigError(f"{f.name}={value!r} is not of type {type_name(hints[f.name])}")
+        metadata = _metadata(type(config), f.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            _check_bounds(f.name, item, metadata)
 
 
 def _unknown_key(config_cls: type, key: str) -> ConfigError:
@@ -161,13 +220,14 @@ def apply_overrides(config: C, overrides: Iterable[str]) -> C:
     changes: dict[str, Any] = {}
     for item in overrides:
         key, sep, text = item.partition("=")
-        key = key.strip()
         if not sep:
             raise ConfigError(f"override {item!r} is not of the form KEY=VALUE")
         if key not in names:
             raise _unknown_key(cls, key)
+        if key in changes:
+            raise ConfigError(f"{key} is given twice")
         try:
-            changes[key] = parse_value(hints[key], text.strip())
+            changes[key] = parse_value(hints[key], text)
         except ValueError as exc:
             raise ConfigError(f"bad value for {key} ({type_name(hints[key])}): {text!r}: {exc}") from None
     updated = dataclasses.replace(config, **changes)

@@ -37,11 +37,10 @@ import tensorflow as tf
 from kerastoolkit import __version__, report
 from kerastoolkit.config import from_dict, to_dict
 from kerastoolkit.data.pipeline import evaluation_batches
-from kerastoolkit.errors import RunDirError
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
-from kerastoolkit.runs import Run, check_writable, create_run, open_run
+from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 from kerastoolkit.saved import load_model
 from kerastoolkit.strategy import STRATEGIES, get_strategy
 from kerastoolkit.trainer import Trainer
@@ -113,12 +112,8 @@ def _build_with_data(build_model: Callable[..., keras.Model], config: Any, *, da
 def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
     if resume is None:
         return config, seed, None
-    run = open_run(resume)
+    run = open_unfinished_run(resume, recipe.name)
     saved = run.read_config()
-    if saved["recipe"] != recipe.name:
-        raise RunDirError(f"{resume} is a run of {saved['recipe']}, not {recipe.name}")
-    if run.is_complete:
-        raise RunDirError(f"{resume} is already complete; see its metrics.json")
     return from_dict(recipe.config_class, saved["hyperparameters"]), int(saved["seed"]), run
 
 
@@ -137,15 +132,15 @@ def run_recipe(
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
+    config = from_dict(module.Config, to_dict(config))  # the module's own Config, from a light one (registry)
     distribution = get_strategy(strategy)  # refused before anything is written
     keras.utils.set_random_seed(seed)
     if run is None:
         check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
     if run is None:
-        run = create_run(
-            runs_dir, recipe.name, {"recipe": recipe.name, "seed": seed, "hyperparameters": to_dict(config)}
-        )
+        settings = {"recipe": recipe.name, "seed": seed, "strategy": strategy, "hyperparameters": to_dict(config)}
+        run = create_run(runs_dir, recipe.name, settings)
     for name, value in (getattr(data, "assets", None) or {}).items():
         run.write_asset(name, value)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers

@@ -1,11 +1,13 @@
 """Atomic writes: a file is written under a temporary name in its own folder, then renamed into place.
 
-A reader (or a crashed writer) therefore never sees a half-written model, cache or result.
+A reader (or a crashed writer) therefore never sees a half-written model, cache or result, and a failed write
+leaves neither its temporary file nor the folders it created behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import tempfile
@@ -14,26 +16,59 @@ from pathlib import Path
 from typing import Any
 
 
+def unwritable_reason(folder: str | os.PathLike) -> str | None:
+    """Why files cannot be written in `folder` (created with its missing parents if need be), or None.
+
+    Creates nothing: it looks at the nearest folder that exists.
+    """
+    folder = Path(folder)
+    existing = next((p for p in (folder, *folder.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
+
+
+@contextlib.contextmanager
+def new_folder(folder: Path) -> Iterator[None]:
+    """Create `folder` and its missing parents; if the body (or the creation) fails, remove the empty ones it
+    created, so a failed write leaves no empty folders behind."""
+    missing = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        yield
+    except BaseException:
+        for created in missing:  # the deepest first
+            try:
+                created.rmdir()
+            except OSError:  # not empty (another writer), or never made
+                if created.exists():
+                    break
+        raise
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success rename it onto `path`, on failure remove it.
+    """Yield a temporary path beside `path`; on success rename it onto `path`, on failure remove it (and the
+    folders made for it).
 
     `suffix` defaults to the target's own suffix, since some writers (keras, gensim) look at it.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.", suffix=suffix if suffix is not None else target.suffix, dir=target.parent
-    )
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600 files; give what a plain open() would
-    try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+    with new_folder(target.parent):
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=suffix if suffix is not None else target.suffix, dir=target.parent
+        )
+        os.close(fd)
+        tmp_path = Path(tmp)
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600 files; give what a plain open() would
+        try:
+            yield tmp_path
+            os.replace(tmp_path, target)
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            raise
 
 
 def _umask() -> int:

@@ -1,6 +1,6 @@
 """Run folders: one folder per run, `saved_models/RECIPE/YYYYmmdd-HHMMSS/`, every file written atomically.
 
-config.json    recipe, seed and every hyperparameter as run (written first)
+config.json    recipe, seed, strategy and every hyperparameter as run (written first)
 history.csv    one row per epoch and stage
 backup/        BackupAndRestore state while training (removed once the run is complete)
 stages/        the weights of each finished training stage, for resume (removed once the run is complete)
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerastoolkit.errors import RunDirError
-from kerastoolkit.fileio import read_json, write_json, write_text
+from kerastoolkit.config import from_dict
+from kerastoolkit.errors import ConfigError, RunDirError
+from kerastoolkit.fileio import read_json, unwritable_reason, write_json, write_text
 
 DEFAULT_RUNS_DIR = "saved_models"
 
@@ -55,6 +56,13 @@ class Run:
 
     def read_metrics(self) -> dict[str, Any]:
         return read_json(self.metrics_file)
+
+    def saved_config(self, config_class: type) -> Any:
+        """The Config the run started with, from config.json; RunDirError when the file no longer fits it."""
+        try:
+            return from_dict(config_class, self.read_config()["hyperparameters"])
+        except ConfigError as exc:
+            raise RunDirError(f"{self.config_file} is damaged: {exc}") from None
 
     def best_weights(self, stage: str) -> Path:
         return self.path / f"best-{stage}.weights.h5"
@@ -96,20 +104,15 @@ class Run:
         write_text(self.history_file, buffer.getvalue())
 
 
-def _unwritable(runs_dir: str | os.PathLike, exc: OSError) -> RunDirError:
-    return RunDirError(
-        f"cannot write the runs folder {runs_dir}: {exc.strerror or exc}; choose another with --runs-dir"
-    )
+def _unwritable(runs_dir: str | os.PathLike, reason: str) -> RunDirError:
+    return RunDirError(f"cannot write the runs folder {runs_dir}: {reason}; choose another with --runs-dir")
 
 
 def check_writable(runs_dir: str | os.PathLike) -> None:
-    """Fail early (before data is prepared) when run folders cannot be made under runs_dir."""
-    try:
-        Path(runs_dir).mkdir(parents=True, exist_ok=True)
-        if not os.access(runs_dir, os.W_OK | os.X_OK):
-            raise PermissionError(13, "Permission denied")
-    except OSError as exc:
-        raise _unwritable(runs_dir, exc) from None
+    """Fail early (before data is prepared) when run folders cannot be made under runs_dir; creates nothing."""
+    reason = unwritable_reason(runs_dir)
+    if reason:
+        raise _unwritable(runs_dir, reason)
 
 
 def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any]) -> Run:
@@ -128,8 +131,17 @@ def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any])
         run = Run(path)
         write_json(run.config_file, config)
     except OSError as exc:
-        raise _unwritable(runs_dir, exc) from None
+        raise _unwritable(runs_dir, exc.strerror or str(exc)) from None
     return run
+
+
+def _is_run_config(saved: Any) -> bool:
+    return (
+        isinstance(saved, dict)
+        and isinstance(saved.get("recipe"), str)
+        and isinstance(saved.get("seed"), int)
+        and isinstance(saved.get("hyperparameters"), dict)
+    )
 
 
 def open_run(path: str | os.PathLike) -> Run:
@@ -140,10 +152,70 @@ def open_run(path: str | os.PathLike) -> Run:
     if not run.config_file.exists():
         raise RunDirError(f"{path} holds no run (no config.json)")
     try:
-        run.read_config()["recipe"]
-    except (ValueError, KeyError):
-        raise RunDirError(f"{path} holds no run (its config.json is unreadable)") from None
+        readable = _is_run_config(run.read_config())
+    except (OSError, ValueError):
+        readable = False
+    if not readable:
+        raise RunDirError(f"{path} holds no run (its config.json is unreadable or damaged)")
     return run
+
+
+def open_unfinished_run(path: str | os.PathLike, recipe: str) -> Run:
+    """The run folder of `recipe` at `path` that `--resume` can continue; RunDirError if there is none."""
+    run = open_run(path)
+    started_by = run.recipe
+    if started_by != recipe:
+        raise RunDirError(f"{path} is a run of {started_by}, not {recipe}")
+    if run.is_complete:
+        raise RunDirError(f"{path} is already complete; see its metrics.json")
+    _check_history(run)
+    return run
+
+
+def _check_history(run: Run) -> None:
+    """Resuming reads history.csv: refuse one whose rows lack a stage, an epoch number or their seconds."""
+    try:
+        rows = run.read_history()
+        readable = all(row["stage"] and int(row["epoch"]) > 0 and float(row["seconds"]) >= 0 for row in rows)
+    except (OSError, ValueError, KeyError, TypeError):
+        readable = False
+    if not readable:
+        raise RunDirError(f"{run.history_file} is damaged; the run cannot be resumed")
+
+
+def _finished_epochs(metadata: Path) -> int:
+    """The epochs a stage's backup holds (BackupAndRestore's training_metadata.json)."""
+    try:
+        epochs = read_json(metadata)["epoch"]
+    except (OSError, ValueError, KeyError, TypeError):
+        epochs = None
+    if not isinstance(epochs, int) or epochs < 0:
+        raise RunDirError(f"{metadata} is damaged; the run cannot be resumed")
+    return epochs
+
+
+def _stage_epoch(stage: str, epoch: int, epochs: int | None) -> str:
+    if epochs is None:
+        return f"stage {stage}, epoch {epoch}"
+    if epoch > epochs:
+        return f"stage {stage}, all {epochs} epochs done"
+    return f"stage {stage}, epoch {epoch} of {epochs}"
+
+
+def resume_point(run: Run, epochs: int | None) -> str:
+    """Where a resumed run continues, such as "stage train, epoch 2 of 3", read from its backup and stages.
+
+    `epochs`: the stage's number of epochs when known (the config's `epochs` for a recipe trained by one plain
+    `fit`, stage "train"); None for a recipe that trains in stages of its own.
+    """
+    finished = sorted(p.name.removesuffix(".weights.h5") for p in run.stages_dir.glob("*.weights.h5"))
+    for metadata in sorted(run.backup_dir.glob("*/training_metadata.json")):
+        stage = metadata.parent.name
+        if stage not in finished:
+            return _stage_epoch(stage, _finished_epochs(metadata) + 1, epochs)
+    if finished:
+        return f"after the finished {'stage' if len(finished) == 1 else 'stages'} {', '.join(finished)}"
+    return _stage_epoch("train", 1, epochs) if epochs is not None else "from the start (no epoch had finished)"
 
 
 def find_runs(runs_dir: str | os.PathLike) -> list[Run]:

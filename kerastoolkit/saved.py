@@ -21,16 +21,19 @@ from kerastoolkit.runs import Run, open_run
 
 
 def load_model(run: Run) -> Any:
-    """The run's model.keras; RunDirError when it is missing or damaged."""
+    """The run's model.keras (Keras's `safe_mode` on); RunDirError when it is missing or damaged."""
     import keras
 
-    if not run.model_file.exists():
+    path = run.model_file
+    if not path.exists():
         raise RunDirError(f"{run.path} has no model.keras (the run did not finish)")
+    if not zipfile.is_zipfile(path):  # keras would say "File not found" of a file that is there
+        raise RunDirError(f"{path} is damaged: it is not a complete zip archive; train the run again")
     try:
-        return keras.models.load_model(run.model_file, safe_mode=True)
-    except (OSError, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunDirError(f"{run.model_file} cannot be loaded (damaged?): {first_line}") from None
+        return keras.models.load_model(path, safe_mode=True)
+    except Exception as exc:  # zipfile, h5py, json and keras raise errors of every kind for a damaged file
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RunDirError(f"{path} is damaged or not a Keras model ({reason}); train the run again") from None
 
 
 @dataclass

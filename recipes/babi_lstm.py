@@ -34,7 +34,6 @@ from kerastoolkit.qa import answering, scoring
 from kerastoolkit.qa.config import BabiConfig
 from kerastoolkit.qa.data import BabiSplits, build_splits
 from kerastoolkit.registry import Published
-from kerastoolkit.text import Vocabulary
 
 PUBLISHED = {
     "metric": "error",
@@ -104,13 +103,5 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
 
 @answering.predict_options
 def predict(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> None:
-    """Answer a bAbI question with the LSTM baseline.
-
-    \b
-    Examples:
-      kt predict RUN_DIR --example 0
-      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
-    """
-    asked = answering.read_question(saved, example, story, question, data_dir)
-    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
-    answering.show_answer(asked, *answering.best_answer(saved.model, asked, vocabulary))
+    """Answer a bAbI question (a test story by number, or your own) with the LSTM baseline."""
+    answering.answer(saved, example, story, question, data_dir)

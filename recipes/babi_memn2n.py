@@ -57,7 +57,6 @@ from kerastoolkit.qa.config import BabiConfig
 from kerastoolkit.qa.data import BabiSplits, build_splits, vectorize
 from kerastoolkit.registry import Published
 from kerastoolkit.report import pyplot, save_figure
-from kerastoolkit.text import Vocabulary
 from kerastoolkit.trainer import Trainer
 
 PUBLISHED = {
@@ -219,10 +218,7 @@ def predict(saved: Any, example: int | None, story: str | None, question: str | 
       kt predict RUN_DIR --example 0
       kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
     """
-    asked = answering.read_question(saved, example, story, question, data_dir)
-    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
-    answer, probability = answering.best_answer(saved.model, asked, vocabulary)
-    answering.show_answer(asked, answer, probability)
+    asked = answering.answer(saved, example, story, question, data_dir)
     weights = _attention_rows(saved.model, asked)
     sentences = _sentences(asked, len(weights))
     for hop in range(weights.shape[1]):

@@ -29,10 +29,10 @@ class Config(TrainingConfig):
     epochs: int = 15
     batch_size: int = 128
     learning_rate: float = 0.002
-    lr_decay: float = param(0.8, "the learning rate is multiplied by this after every epoch", minimum=0.0)
+    lr_decay: float = param(0.8, "the learning rate is multiplied by this after every epoch", above=0.0)
     filters: int = param(32, "filters in the first block (the second has twice as many)", minimum=1)
     dense_units: int = param(256, "units in the dense layer", minimum=1)
-    dropout: float = param(0.4, "dropout before the classifier", minimum=0.0)
+    dropout: float = param(0.4, "dropout before the classifier", minimum=0.0, below=1.0)
 
 
 def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:

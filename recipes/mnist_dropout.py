@@ -34,8 +34,8 @@ class Config(TrainingConfig):
     batch_size: int = 128
     learning_rate: float = 0.001
     hidden_units: int = param(625, "ReLU units in each of the two hidden layers", minimum=1)
-    input_dropout: float = param(0.2, "fraction of pixels dropped during training", minimum=0.0)
-    hidden_dropout: float = param(0.5, "fraction of hidden units dropped during training", minimum=0.0)
+    input_dropout: float = param(0.2, "fraction of pixels dropped during training", minimum=0.0, below=1.0)
+    hidden_dropout: float = param(0.5, "fraction of hidden units dropped during training", minimum=0.0, below=1.0)
 
 
 def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:

@@ -36,7 +36,7 @@ class Config(TrainingConfig):
     batch_size: int = 128
     learning_rate: float = 0.5  # Radford: 0.05, which underfits in 100 epochs (see the docstring)
     hidden_units: int = param(625, "sigmoid units in the hidden layer", minimum=1)
-    init_stddev: float = param(0.01, "standard deviation of the initial weights (Radford: 0.01)", minimum=0.0)
+    init_stddev: float = param(0.01, "standard deviation of the initial weights (Radford: 0.01)", above=0.0)
 
 
 def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:

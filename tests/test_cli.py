@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import urllib.error
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,8 @@ def test_missing_data_offline_names_file_url_and_data_dir(tmp_path, monkeypatch)
     )
     assert "https://storage.googleapis.com/cvdf-datasets/mnist/train-images-idx3-ubyte.gz" in err
     assert "KT_DATA_DIR" in err
-    assert not list(runs.glob("*/*")), "a failed start must leave no run folder behind"
+    assert not runs.exists(), "a failed start must leave no runs folder behind"
+    assert not (tmp_path / "empty").exists(), "a failed download must leave no empty data folder behind"
 
 
 def test_corrupt_data_file_is_refused(tmp_path, shared_data_dir):
@@ -217,34 +219,38 @@ def test_runs_with_no_runs(tmp_path):
     assert code == 0 and out.strip() == f"no runs in {tmp_path}"
 
 
-def test_module_entry_point_prints_one_line_errors(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "kerastoolkit", "show", "recipe", "nope"],
+def kt_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`python -m kerastoolkit ARGS` in `cwd`, importing this checkout (not an installed copy)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kerastoolkit", *args],
         capture_output=True,
         text=True,
-        timeout=60,
-        cwd=Path(tmp_path),
+        timeout=120,
+        cwd=cwd,
         env=repo_env(),
     )
+
+
+def test_module_entry_point_prints_one_line_errors(tmp_path):
+    result = kt_process("show", "recipe", "nope", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "kt: error: unknown recipe 'nope'; known recipes: " + ", ".join(RECIPES)
 
 
 def test_commands_that_load_tensorflow_hide_its_native_start_up_lines(tmp_path):
-    def show(*flags: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "kerastoolkit", *flags, "show", "recipe", "mnist_softmax"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=Path(tmp_path),
-            env=repo_env(),
-        )
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"recipe": "mnist_softmax", "seed": 0, "hyperparameters": {}}')
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:  # kt eval loads TensorFlow, then refuses it
+        archive.writestr("notes.txt", "no model here")
 
-    quiet = show()
-    assert quiet.returncode == 0 and "learning_rate" in quiet.stdout
-    assert quiet.stderr == ""
-    assert "absl::InitializeLog" in show("--debug").stderr  # --debug shows everything TensorFlow prints
+    quiet = kt_process("eval", str(folder), cwd=tmp_path)
+    assert quiet.returncode == 2
+    assert quiet.stderr.startswith("kt: error: ") and quiet.stderr.count("\n") == 1, quiet.stderr
+    debug = kt_process("--debug", "eval", str(folder), cwd=tmp_path)
+    assert debug.returncode == 2
+    assert "absl::InitializeLog" in debug.stderr  # --debug shows everything TensorFlow prints
+    assert "Traceback" in debug.stderr and "RunDirError" in debug.stderr
 
 
 def test_failed_quiet_import_replays_what_was_hidden(capfd):
@@ -257,3 +263,198 @@ def test_failed_quiet_import_replays_what_was_hidden(capfd):
         os.write(2, b"hidden\n")
     err = capfd.readouterr().err
     assert "native chatter" in err and "hidden" not in err
+
+
+# --- issue #9: the first five minutes -----------------------------------------------------------------------
+
+HEAVY_MODULES = ("tensorflow", "keras", "tensorflow_datasets", "gensim", "matplotlib")
+
+
+@pytest.mark.parametrize(
+    ("args", "exit_code"),
+    [(["show", "recipe", "mnist_conv"], 0), (["run", "recipe", "mnist_conv", "epochz=3"], 2)],
+)
+def test_show_and_override_checks_import_no_tensorflow(args, exit_code):
+    code = (
+        "import sys\n"
+        "from kerastoolkit.cli import cli\n"
+        f"try:\n    cli({args!r}, prog_name='kt')\n"
+        f"except SystemExit as e:\n    assert (e.code or 0) == {exit_code}, e.code\n"
+        f"heavy = [m for m in {HEAVY_MODULES!r} if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60, cwd=REPO)
+
+
+def test_every_recipe_has_a_light_config_like_its_module_config():
+    from kerastoolkit.config import _metadata, fields
+
+    for recipe in list_recipes():
+        assert recipe.has_light_config, f"{recipe.name}: its Config needs the module (see registry.LIGHT_IMPORTS)"
+        light, own = recipe.config_class, recipe.module.Config
+        assert light is not own
+        assert fields(light) == fields(own)
+        assert all(_metadata(light, f.name) == _metadata(own, f.name) for f in fields(own))
+
+
+def test_a_config_that_needs_its_module_falls_back_to_importing_it(tmp_path):
+    from kerastoolkit.registry import light_config_class
+
+    recipe = tmp_path / "heavy.py"
+    recipe.write_text(
+        "from dataclasses import dataclass\nimport json\n\n"
+        "@dataclass\nclass Config:\n    indent: int = len(json.dumps([1]))\n"
+    )
+    assert light_config_class("heavy", recipe) is None
+    recipe = tmp_path / "light.py"
+    recipe.write_text(
+        "from __future__ import annotations\nfrom dataclasses import dataclass\nfrom typing import Literal\n"
+        "import numpy as np\n\nKind = Literal['a', 'b']\nUNITS = 2 * 3\n\n"
+        "@dataclass\nclass Config:\n    units: int = UNITS\n    kind: Kind = 'a'\n\ndef build(): return np.zeros(1)\n"
+    )
+    config = light_config_class("light", recipe)()
+    assert (config.units, config.kind) == (6, "a")
+
+
+def test_make_config_is_turned_into_the_module_config_by_the_engine():
+    from kerastoolkit.config import from_dict, to_dict
+
+    recipe = get_recipe("mnist_softmax")
+    light = recipe.make_config(["epochs=3"])
+    own = from_dict(recipe.module.Config, to_dict(light))
+    assert type(own) is recipe.module.Config and own.epochs == 3
+
+
+@pytest.mark.parametrize("value", ["1e3", "2.0", "0x10", " 3", "True", "1_000"])
+def test_integer_overrides_accept_only_sign_and_digits(value):
+    assert_user_error(["run", "recipe", "mnist_softmax", f"epochs={value}"], "expected an integer")
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("learning_rate=nan", "expected a finite decimal number"),
+        ("learning_rate=inf", "expected a finite decimal number"),
+        ("learning_rate=-inf", "expected a finite decimal number"),
+        ("learning_rate=0", "learning_rate=0.0 is too small: it must be above 0"),
+        ("dropout=1", "dropout=1.0 is too large: it must be below 1"),
+        ("epochs=3", None),  # a correct override is fine; the mistake is the next one
+    ],
+)
+def test_non_finite_zero_and_out_of_range_values_are_refused(override, message):
+    if message is None:
+        assert_user_error(["run", "recipe", "mnist_conv", override, "epochs=4"], "epochs is given twice")
+    else:
+        assert_user_error(["run", "recipe", "mnist_conv", override], message)
+
+
+def test_debug_shows_the_traceback_and_still_exits_2():
+    code, _, err = invoke("--debug", "run", "recipe", "mnist_conv", "epochz=3")
+    assert code == 2
+    assert "Traceback" in err and "ConfigError: unknown hyperparameter 'epochz'" in err
+
+
+@pytest.mark.parametrize("verb", ["run", "show"])
+def test_a_recipe_named_without_the_word_recipe_gets_the_command(verb):
+    assert_user_error([verb, "mnist_conv"], f"did you mean 'kt {verb} recipe mnist_conv'?")
+    if verb == "run":
+        assert_user_error(["run", "mnist_conv", "epochs=3"], "did you mean 'kt run recipe mnist_conv epochs=3'?")
+
+
+def fake_run(runs_dir: Path, recipe: str = "mnist_softmax", **settings) -> Path:
+    """A run folder with config.json only, as a run killed before its first epoch leaves it."""
+    folder = runs_dir / recipe / "20260101-000000"
+    folder.mkdir(parents=True)
+    config = {"recipe": recipe, "seed": 5, "hyperparameters": {"epochs": 3}, **settings}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_resume_refuses_a_seed_a_runs_dir_and_another_strategy(tmp_path):
+    folder = fake_run(tmp_path, strategy="mirrored")
+    resume = ["run", "recipe", "mnist_softmax", "--resume", str(folder)]
+    assert_user_error([*resume, "--seed", "5"], "a resumed run keeps the seed it started with; drop --seed")
+    assert_user_error([*resume, "--runs-dir", str(tmp_path)], "a resumed run stays in its folder; drop --runs-dir")
+    assert_user_error([*resume, "--strategy", "default"], "was started with --strategy mirrored")
+    assert_user_error(["run", "recipe", "mnist_conv", "--resume", str(folder)], "is a run of mnist_softmax")
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ('{"recipe": "mnist_softmax", "seed": 0}', "its config.json is unreadable or damaged"),
+        ("[1, 2]", "its config.json is unreadable or damaged"),
+        ('{"recipe": "mnist_softmax", "seed": 0, "hyperparameters": {"epochs": "3"}}', "config.json is damaged"),
+        ('{"recipe": "mnist_softmax", "seed": 0, "hyperparameters": {"depth": 3}}', "unknown hyperparameter"),
+        ('{"recipe": "resnet", "seed": 0, "hyperparameters": {}}', "a recipe kt does not have"),
+    ],
+)
+def test_a_damaged_config_json_is_refused_by_eval_and_resume(tmp_path, config, message):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "config.json").write_text(config)
+    assert_user_error(["eval", str(folder)], message)
+    if "resnet" not in config:
+        assert_user_error(["run", "recipe", "mnist_softmax", "--resume", str(folder)], message)
+
+
+def test_eval_refuses_a_damaged_model(tmp_path):
+    from recipes import mnist_softmax
+
+    folder = fake_run(tmp_path)
+    model_file = folder / "model.keras"
+    model_file.write_bytes(b"\x00garbage, not a zip" * 50)
+    assert_user_error(["eval", str(folder)], "model.keras is damaged: it is not a complete zip archive")
+    mnist_softmax.build_model(mnist_softmax.Config()).save(model_file)
+    whole = model_file.read_bytes()
+    model_file.write_bytes(whole[: len(whole) // 2])
+    assert_user_error(["eval", str(folder)], "model.keras is damaged: it is not a complete zip archive")
+    with zipfile.ZipFile(model_file, "w") as archive:  # a whole zip, but no Keras model in it
+        archive.writestr("notes.txt", "hello")
+    assert_user_error(["eval", str(folder)], "model.keras is damaged or not a Keras model")
+
+
+def test_runs_lists_a_run_with_a_damaged_metrics_json_and_goes_on(tmp_path):
+    broken = fake_run(tmp_path, "mnist_conv")
+    (broken / "metrics.json").write_text('{"recipe": "mnist_conv", "metric": "accu')
+    odd = fake_run(tmp_path, "mnist_mlp")
+    (odd / "metrics.json").write_text('{"recipe": "mnist_mlp", "metric": "accuracy", "test": {}}')
+    (fake_run(tmp_path, "mnist_dropout") / "config.json").write_text("{not json")
+    code, out, err = invoke("runs", "--runs-dir", str(tmp_path))
+    assert code == 0 and not err
+    lines = out.splitlines()
+    assert len(lines) == 3
+    assert "unreadable metrics.json" in lines[0] and "mnist_conv" in lines[0]
+    assert "incomplete" in lines[1] and "unreadable metrics.json" in lines[2]
+
+
+def test_a_cache_folder_that_cannot_be_made_is_refused_by_run(tmp_path, monkeypatch, shared_data_dir):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KT_CACHE_DIR", str(blocker / "cache"))
+    runs = tmp_path / "runs"
+    err = assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--data-dir", str(shared_data_dir), "--runs-dir", str(runs)],
+        f"cannot use the cache folder {blocker / 'cache' / 'tfds'}",
+    )
+    assert "is a file, not a folder" in err and "KT_CACHE_DIR" in err
+    assert not runs.exists()
+
+
+@pytest.mark.parametrize("option", ["--runs-dir", "--data-dir"])
+def test_an_empty_path_is_refused(option):
+    code, _, err = invoke("run", "recipe", "mnist_softmax", option, "")
+    assert code == 2 and "an empty path names no file or folder" in err
+
+
+def test_a_seed_out_of_numpy_range_is_refused():
+    code, _, err = invoke("run", "recipe", "mnist_softmax", "--seed", "-1")
+    assert code == 2 and "'--seed': -1 is not in the range" in err
+
+
+def test_resume_refuses_a_damaged_history(tmp_path):
+    folder = fake_run(tmp_path)
+    (folder / "history.csv").write_text("stage,epoch,seconds,loss\ntrain,1,3.5,0.4\ntrain,tw")
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--resume", str(folder)], "history.csv is damaged; the run cannot be resumed"
+    )

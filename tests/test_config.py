@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,6 +19,7 @@ class ToyConfig(TrainingConfig):
     hidden: tuple[int, ...] = param((625, 625), "hidden layer sizes")
     optimizer: Literal["sgd", "adam"] = param("sgd", "which optimizer")
     nesterov: bool = param(False, "Nesterov momentum")
+    dropout: float = param(0.5, "a rate", minimum=0.0, below=1.0)
 
 
 def test_overrides_parse_to_field_types():
@@ -45,11 +47,55 @@ def test_unknown_key_lists_the_valid_keys():
         ("nesterov=maybe", "expected true or false"),
         ("epochs=0", "epochs=0 is too small: it must be at least 1"),
         ("epochs", "not of the form KEY=VALUE"),
+        ("learning_rate=0", "learning_rate=0.0 is too small: it must be above 0"),
+        ("learning_rate=-0.1", "it must be above 0"),
+        ("learning_rate=nan", "expected a finite decimal number"),
+        ("learning_rate=inf", "expected a finite decimal number"),
+        ("learning_rate=-Infinity", "expected a finite decimal number"),
+        ("learning_rate=1e999", "expected a finite decimal number"),
+        ("learning_rate=1_0", "expected a finite decimal number"),
+        ("learning_rate= 0.1", "expected a finite decimal number"),
+        ("hidden=100,,50", "bad value for hidden"),
+        ("dropout=1", "dropout=1.0 is too large: it must be below 1"),
+        ("dropout=-0.5", "dropout=-0.5 is too small: it must be at least 0"),
+        ("nesterov= yes", "expected true or false"),
     ],
 )
 def test_bad_values_are_refused(override, message):
     with pytest.raises(ConfigError, match=message):
         apply_overrides(ToyConfig(), [override])
+
+
+@pytest.mark.parametrize("text", ["1e3", "2.0", "0x10", " 3", "3 ", "True", "1_000", "+", "", "３"])
+def test_an_integer_is_an_optional_sign_and_decimal_digits(text):
+    with pytest.raises(ConfigError, match="expected an integer: an optional sign and decimal digits"):
+        apply_overrides(ToyConfig(), [f"epochs={text}"])
+
+
+def test_integers_and_decimals_in_their_plain_forms_are_accepted():
+    config = apply_overrides(ToyConfig(), ["epochs=+12", "batch_size=007", "learning_rate=.5e-2", "hidden=1, 2"])
+    assert (config.epochs, config.batch_size, config.learning_rate, config.hidden) == (12, 7, 0.005, (1, 2))
+    assert apply_overrides(ToyConfig(), ["hidden="]).hidden == ()
+
+
+def test_a_key_given_twice_is_refused():
+    with pytest.raises(ConfigError, match="epochs is given twice"):
+        apply_overrides(ToyConfig(), ["epochs=2", "epochs=3"])
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"epochs": "3"}, "epochs='3' is not of type int"),
+        ({"epochs": True}, "epochs=True is not of type int"),
+        ({"learning_rate": float("nan")}, "learning_rate=nan is not a finite number"),
+        ({"hidden": 5}, "hidden=5 is not of type tuple"),
+        ({"optimizer": "rmsprop"}, "optimizer='rmsprop' is not of type 'sgd' | 'adam'"),
+    ],
+)
+def test_from_dict_refuses_values_of_the_wrong_type(values, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        from_dict(ToyConfig, values)
 
 
 def test_json_round_trip():

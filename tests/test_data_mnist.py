@@ -188,3 +188,49 @@ def test_fashion_mnist_load_arrays(shared_data_dir: Path) -> None:
     test_images, test_labels = load_arrays("fashion_mnist", "test")
     assert test_images.shape == (10000, 28, 28)
     assert np.bincount(test_labels).tolist() == [1000] * 10
+
+
+@pytest.mark.usefixtures("offline")
+def test_failed_download_leaves_no_empty_folders(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="could not be downloaded"):
+        load_arrays("mnist", "train", data_dir=tmp_path / "new" / "data")
+    assert list(tmp_path.iterdir()) == [], "the folders made for the download are removed with it"
+
+
+def test_a_data_folder_under_a_file_is_refused_before_downloading(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DataError, match=r"cannot be downloaded there \(.*file is a file, not a folder\)"):
+        load_arrays("mnist", "test", data_dir=blocker / "data")
+
+
+def test_a_cache_folder_under_a_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KT_CACHE_DIR", str(blocker / "cache"))
+    with pytest.raises(DataError, match="cannot use the cache folder .*; point KT_CACHE_DIR at a writable one"):
+        load_splits("mnist", data_dir=tmp_path / "unused")
+    assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ({"train_limit": 55001}, r"train_limit=55001 is larger than the training split: 55000 examples \(60000 minus"),
+        ({"train_limit": 1001, "validation_size": 59000}, "train_limit=1001 is larger than the training split: 1000"),
+        ({"test_limit": 10001}, "test_limit=10001 is larger than the test split: 10000 examples"),
+        ({"validation_size": 60000}, "validation_size=60000 must be below 60000, the number of training examples"),
+    ],
+)
+def test_a_limit_beyond_its_split_is_refused(shared_data_dir: Path, sizes: dict, message: str) -> None:
+    for key in MNIST_FILES:
+        _real(shared_data_dir, MNIST_FILES, key)
+    with pytest.raises(ConfigError, match=message):
+        load_splits("mnist", **sizes)
+
+
+def test_limits_equal_to_their_split_are_fine(shared_data_dir: Path) -> None:
+    for key in MNIST_FILES:
+        _real(shared_data_dir, MNIST_FILES, key)
+    splits = load_splits("mnist", validation_size=59000, train_limit=1000, test_limit=10000)
+    assert (splits.num_train, splits.num_validation, splits.num_test) == (1000, 59000, 10000)

@@ -11,7 +11,8 @@ import tensorflow as tf
 
 from kerastoolkit.config import TrainingConfig
 from kerastoolkit.engine import Trainer, get_strategy
-from kerastoolkit.runs import create_run
+from kerastoolkit.errors import RunDirError
+from kerastoolkit.runs import create_run, resume_point
 
 
 def tiny_data(n: int = 64) -> SimpleNamespace:
@@ -66,6 +67,7 @@ def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
         crashing.fit(model, tiny_data())
     assert not run.stage_weights("train").exists()
     assert run.best_weights("train").exists(), "validation improved at least once"
+    assert resume_point(run, 2) == "stage train, all 2 epochs done"
 
     fresh = tiny_model()
     Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0).fit(fresh, tiny_data())
@@ -73,3 +75,22 @@ def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
     assert [row["epoch"] for row in run.read_history()] == ["1", "2"]
     for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_resume_point_names_the_unfinished_stage_and_the_next_epoch(tmp_path):
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    assert resume_point(run, 3) == "stage train, epoch 1 of 3"
+    assert resume_point(run, None) == "from the start (no epoch had finished)"
+    metadata = run.backup_dir / "finetune" / "training_metadata.json"
+    metadata.parent.mkdir(parents=True)
+    metadata.write_text('{"epoch": 1, "batch": 0}')
+    assert resume_point(run, 3) == "stage finetune, epoch 2 of 3"
+    assert resume_point(run, None) == "stage finetune, epoch 2"
+    run.stages_dir.mkdir()
+    run.stage_weights("finetune").write_bytes(b"weights")
+    run.stage_weights("pretrain").write_bytes(b"weights")
+    assert resume_point(run, None) == "after the finished stages finetune, pretrain"
+    run.stage_weights("finetune").unlink()
+    metadata.write_text('{"epoch": "x"}')
+    with pytest.raises(RunDirError, match="training_metadata.json is damaged; the run cannot be resumed"):
+        resume_point(run, 3)

@@ -178,6 +178,7 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert resumed.stdout.splitlines()[0] == f"resuming {folder}: stage train, epoch 3 of 4"
     assert "Epoch 3/4" in resumed.stdout and "Epoch 1/4" not in resumed.stdout
     with (folder / "history.csv").open() as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3", "4"]

@@ -129,3 +129,95 @@ def test_startup_imports_no_heavy_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.fixture()
+def small_vectors(tmp_path: Path) -> str:
+    """A GloVe-style text file of five 3-d vectors."""
+    path = tmp_path / "small.txt"
+    path.write_text("king 1 2 3\nqueen 1 2 4\nman 3 1 0\nwoman 3 1 1\nfrog 0 0 1\n")
+    return str(path)
+
+
+def assert_click_error(args: list[str], *parts: str) -> None:
+    code, _, err = kt(*args)
+    assert code == 2 and "Traceback" not in err
+    for part in parts:
+        assert part in err, err
+
+
+def test_input_files_that_do_not_exist_are_refused(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.txt")
+    assert_click_error(["vectors", "evaluate", "--questions", missing], "'--questions'", "does not exist")
+    assert_click_error(["vectors", "train", missing], "'CORPUS'", "does not exist")
+    code, _, err = kt("similar", "frog", "--vectors", missing)
+    assert_one_line_error(code, err, f"no vectors file {missing}")
+
+
+def test_question_files_without_questions_or_not_text_are_refused(tmp_path: Path, small_vectors: str) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text(": a section with no questions\n\n")
+    code, _, err = kt("vectors", "evaluate", "--questions", str(empty), "--vectors", small_vectors)
+    assert_one_line_error(code, err, "empty.txt holds no analogy questions")
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"\xff\xfe\x00king man")
+    code, _, err = kt("vectors", "evaluate", "--questions", str(binary), "--vectors", small_vectors)
+    assert_one_line_error(code, err, "binary.txt is not UTF-8 text")
+
+
+def test_outputs_under_a_file_are_refused_before_any_work(tmp_path: Path, small_vectors: str) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = kt("vectors", "plot", "king", "queen", "--vectors", small_vectors, "--out", str(blocker / "p.png"))
+    assert_one_line_error(code, err, f"cannot write --out {blocker / 'p.png'}: {blocker} is a file, not a folder")
+    corpus = str(gensim_test_file("lee_background.cor"))
+    code, _, err = kt("vectors", "train", corpus, "--out", str(blocker / "v.kv"))
+    assert_one_line_error(code, err, f"cannot write --out {blocker / 'v.kv'}: {blocker} is a file, not a folder")
+
+
+def test_plot_refuses_an_unknown_image_format_and_an_empty_name(tmp_path: Path, small_vectors: str) -> None:
+    out = tmp_path / "new" / "p.docx"
+    code, _, err = kt("vectors", "plot", "king", "queen", "--vectors", small_vectors, "--out", str(out))
+    assert_one_line_error(code, err, "give an image file name ending in .avif, .eps")
+    assert not (tmp_path / "new").exists()
+    code, out_text, _ = kt(
+        "vectors", "plot", "king", "queen", "--vectors", small_vectors, "--out", str(tmp_path / "P.PNG")
+    )
+    assert code == 0 and (tmp_path / "P.PNG").stat().st_size > 1000
+    assert_click_error(["vectors", "plot", "king", "queen", "--out", ""], "an empty path names no file or folder")
+
+
+def test_a_cache_folder_under_a_file_is_refused(tmp_path: Path, small_vectors: str, monkeypatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("KT_CACHE_DIR", str(blocker / "cache"))
+    code, _, err = kt("analogy", "king", "man", "woman", "--vectors", small_vectors)
+    assert_one_line_error(code, err, "cannot use the cache folder", "is a file, not a folder", "KT_CACHE_DIR")
+
+
+def test_evaluate_with_a_tiny_vocabulary_reports_what_it_cannot_score(tmp_path: Path, small_vectors: str) -> None:
+    questions = tmp_path / "q.txt"
+    questions.write_text(": royal\nman king woman queen\n")
+    code, out, _ = kt("vectors", "evaluate", "--questions", str(questions), "--vectors", small_vectors)
+    assert code == 0 and "total" in out
+    assert "not scored: fewer than two pairs of simlex999.txt are in the vocabulary of small.txt" in out
+
+
+def test_a_folder_given_as_vectors_is_refused(tmp_path: Path) -> None:
+    code, _, err = kt("similar", "frog", "--vectors", str(tmp_path))
+    assert_one_line_error(code, err, f"{tmp_path} is a folder, not a vectors file")
+
+
+def test_train_refuses_to_write_over_its_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.kv"
+    corpus.write_text("the cat sat on the mat\n" * 10)
+    code, _, err = kt("vectors", "train", str(corpus))
+    assert_one_line_error(code, err, f"--out {corpus} is the corpus itself")
+    assert corpus.read_text().startswith("the cat")
+
+
+def test_data_dir_with_a_vectors_file_is_refused(tmp_path: Path, small_vectors: str) -> None:
+    code, _, err = kt("similar", "frog", "--vectors", small_vectors, "--data-dir", str(tmp_path))
+    assert_one_line_error(code, err, "--data-dir applies to named vectors, not to the file")
+    code, out, _ = kt("similar", "frog", "-n", "1", "--vectors", small_vectors)  # $KT_DATA_DIR alone is fine
+    assert code == 0 and len(out.splitlines()) == 1

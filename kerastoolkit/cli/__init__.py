@@ -1,12 +1,15 @@
 """The `kt` command. Each command group lives in its own module; none imports TensorFlow at start-up.
 
 A user's mistake (a `KtError`) is printed as one line on stderr with exit code 2; `kt --debug ...` shows the
-traceback instead.
+traceback instead, and still exits with 2. Click's own usage errors (a missing argument, an unknown option, a
+value out of an option's range) keep click's form: usage, then `Error: ...`, exit code 2.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +21,20 @@ from kerastoolkit.errors import KtError
 _state = {"debug": False}
 
 
+class NonEmptyPath(click.Path):
+    """A click.Path that refuses an empty string (which would silently mean the current folder, or the default)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty path names no file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """`--data-dir`, shared by every command that reads the data folder (falls back to $KT_DATA_DIR)."""
     return click.option(
         "--data-dir",
-        type=click.Path(file_okay=False),
+        type=NonEmptyPath(file_okay=False),
         envvar="KT_DATA_DIR",
         show_envvar=True,
         help=f"Folder holding {holds} (default: ~/.cache/kerastoolkit/data).",
@@ -37,9 +49,24 @@ class KtGroup(click.Group):
             return super().invoke(ctx)
         except KtError as exc:
             if _state["debug"]:
-                raise
-            click.echo(f"kt: error: {exc}", err=True)
+                traceback.print_exc()
+            else:
+                click.echo(f"kt: error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+class RecipeVerbGroup(click.Group):
+    """`kt run` and `kt show`: a recipe named where the word `recipe` belongs gets the right command as a hint."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        from kerastoolkit.registry import list_recipes
+
+        if args and args[0] not in self.commands and args[0] in {r.name for r in list_recipes()}:
+            suggestion = shlex.join(["kt", str(self.name), "recipe", *args])
+            raise KtError(f"'{args[0]}' is a recipe, not a command of 'kt {self.name}'; did you mean '{suggestion}'?")
+        return super().resolve_command(ctx, args)
 
 
 @click.group(cls=KtGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

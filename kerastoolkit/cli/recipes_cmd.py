@@ -1,7 +1,7 @@
 """Recipe commands: `kt list`, `kt show recipe`, `kt run recipe`, `kt runs`, `kt eval`.
 
-TensorFlow is imported only inside the commands that train or score (`run`, `eval`) and by `show`, which
-imports the recipe module to read its Config.
+TensorFlow is imported only inside the commands that train or score (`run`, `eval`), after every argument,
+override and run folder has been checked: a recipe's Config is read without importing the recipe module.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from kerastoolkit.cli import cli, data_dir_option, load_tensorflow
-from kerastoolkit.errors import ConfigError
-from kerastoolkit.registry import Published, format_score, get_recipe, list_recipes
-from kerastoolkit.runs import DEFAULT_RUNS_DIR, find_runs
+from kerastoolkit.cli import NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
+from kerastoolkit.errors import ConfigError, RunDirError, UnknownRecipeError
+from kerastoolkit.registry import Published, RecipeInfo, format_score, get_recipe, list_recipes
+from kerastoolkit.runs import DEFAULT_RUNS_DIR, Run, find_runs, open_run, open_unfinished_run, resume_point
 
 _runs_dir_option = click.option(
     "--runs-dir",
-    type=click.Path(file_okay=False),
+    type=NonEmptyPath(file_okay=False),
     default=DEFAULT_RUNS_DIR,
     show_default=True,
     help="Where run folders are written and found.",
@@ -34,7 +35,14 @@ def list_command() -> None:
         click.echo(f"{recipe.name:<{width}}  {target:<17}  {recipe.summary}")
 
 
-@cli.group("show")
+def _config_class(recipe: RecipeInfo) -> type:
+    """The recipe's Config class; TensorFlow is loaded (quietly) only for a recipe whose Config needs its module."""
+    if not recipe.has_light_config:
+        load_tensorflow()
+    return recipe.config_class
+
+
+@cli.group("show", cls=RecipeVerbGroup)
 def show_group() -> None:
     """Show details of a recipe."""
 
@@ -46,19 +54,19 @@ def show_recipe(name: str) -> None:
     from kerastoolkit.config import fields
 
     recipe = get_recipe(name)
-    load_tensorflow()  # the recipe module, which holds the Config, imports Keras
+    config_class = _config_class(recipe)
     click.echo(f"{recipe.name}: {recipe.summary}")
     if recipe.published:
         click.echo(f"published: {recipe.published.describe()} ({recipe.published.source})")
     click.echo(f"source: {recipe.path}\n\nhyperparameters (override with KEY=VALUE):")
-    infos = fields(recipe.config_class)
+    infos = fields(config_class)
     width = max(len(f"{i.name}={i.default}") for i in infos)
     for info in infos:
         default = ",".join(map(str, info.default)) if isinstance(info.default, tuple) else info.default
         click.echo(f"  {f'{info.name}={default}':<{width}}  {info.type_name:<6}  {info.doc}")
 
 
-@cli.group("run")
+@cli.group("run", cls=RecipeVerbGroup)
 def run_group() -> None:
     """Train something: `kt run recipe NAME [KEY=VALUE ...]`."""
 
@@ -68,11 +76,17 @@ def run_group() -> None:
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @data_dir_option()
 @_runs_dir_option
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed repeats a run.")
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**32 - 1),
+    default=0,
+    show_default=True,
+    help="Random seed; the same seed repeats a run.",
+)
 @click.option(
     "--resume",
     "resume",
-    type=click.Path(file_okay=False),
+    type=NonEmptyPath(file_okay=False),
     default=None,
     help="Continue the unfinished run in this folder (after a crash or a kill).",
 )
@@ -83,7 +97,9 @@ def run_group() -> None:
     show_default=True,
     help="Distribution strategy: one device, or data-parallel over every local GPU (needs two or more).",
 )
+@click.pass_context
 def run_recipe_command(
+    ctx: click.Context,
     name: str,
     overrides: tuple[str, ...],
     data_dir: str | None,
@@ -101,16 +117,47 @@ def run_recipe_command(
       kt run recipe mnist_conv --resume saved_models/mnist_conv/20261124-101500
     """
     recipe = get_recipe(name)
-    if resume and overrides:
-        raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
+    config_class = _config_class(recipe)
+    if resume:
+        _refuse_changes_on_resume(ctx, overrides)
+        run = open_unfinished_run(resume, recipe.name)
+        config = run.saved_config(config_class)
+        strategy = _resumed_strategy(ctx, run, strategy)
+        epochs = None if recipe.trains_in_stages else config.epochs
+        click.echo(f"resuming {resume}: {resume_point(run, epochs)}")
+    else:
+        config = recipe.make_config(list(overrides))
     load_tensorflow()
-    config = recipe.make_config(list(overrides))
     from kerastoolkit.engine import run_recipe
 
     result = run_recipe(
         recipe, config, runs_dir=runs_dir, data_dir=data_dir, seed=seed, resume=resume, strategy=strategy
     )
     click.echo(result.summary)
+
+
+def _given(ctx: click.Context, option: str) -> bool:
+    return ctx.get_parameter_source(option) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+
+
+def _refuse_changes_on_resume(ctx: click.Context, overrides: tuple[str, ...]) -> None:
+    """A resumed run keeps its hyperparameters, seed and folder: refuse options that would change them."""
+    if overrides:
+        raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
+    if _given(ctx, "seed"):
+        raise ConfigError("a resumed run keeps the seed it started with; drop --seed")
+    if _given(ctx, "runs_dir"):
+        raise ConfigError("a resumed run stays in its folder; drop --runs-dir")
+
+
+def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:
+    """The strategy a resumed run continues with: the one it started with (refusing another --strategy)."""
+    started_with = run.read_config().get("strategy", "default")
+    if _given(ctx, "strategy") and strategy != started_with:
+        raise ConfigError(
+            f"{run.path} was started with --strategy {started_with}; resume it with that one or without --strategy"
+        )
+    return started_with
 
 
 @cli.command("runs")
@@ -122,27 +169,39 @@ def runs_command(runs_dir: str) -> None:
         click.echo(f"no runs in {runs_dir}")
         return
     for run in runs:
-        folder = f"{run.path}/"
-        if not run.is_complete:
-            click.echo(f"{run.path.parent.name:<16} {'incomplete':<26} {folder}")
-            continue
+        click.echo(_run_line(run))
+
+
+def _run_line(run: Run) -> str:
+    """One line of `kt runs`: recipe, test score and published target, folder."""
+    folder = f"{run.path}/"
+    if not run.is_complete:
+        return f"{run.path.parent.name:<16} {'incomplete':<26} {folder}"
+    try:
         metrics = run.read_metrics()
         metric = metrics["metric"]
         score, published = metrics["test"][metric], metrics.get("published")
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
         shown = format_score(score, target, metric)
-        click.echo(f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}")
+        return f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a damaged metrics.json spoils one line only
+        return f"{run.path.parent.name:<16} {'unreadable metrics.json':<26} {folder}"
 
 
 @cli.command("eval")
-@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("run_dir", type=NonEmptyPath(file_okay=False, path_type=Path))
 @data_dir_option()
 def eval_command(run_dir: Path, data_dir: str | None) -> None:
     """Score the saved model of RUN_DIR on the test set again."""
-    from kerastoolkit.runs import open_run
-
-    recipe = get_recipe(open_run(run_dir).recipe)
+    run = open_run(run_dir)
+    try:
+        recipe = get_recipe(run.recipe)
+    except UnknownRecipeError as exc:
+        raise RunDirError(f"{run_dir} is a run of a recipe kt does not have: {exc}") from None
+    run.saved_config(_config_class(recipe))  # a damaged config.json is refused before TensorFlow loads
+    if not run.model_file.exists():
+        raise RunDirError(f"{run_dir} has no model.keras (the run did not finish)")
     load_tensorflow()
     from kerastoolkit.engine import evaluate_run
 

@@ -3,8 +3,9 @@
 Files live under the data folder: `--data-dir`, else `$KT_DATA_DIR`, else `~/.cache/kerastoolkit/data`;
 what kt derives from them lives in `cache_dir(kind)`: `$KT_CACHE_DIR/kind`, else `~/.cache/kerastoolkit/kind`.
 `fetch(RemoteFile(...))` returns the local path of a file after checking its sha256; a missing file is
-downloaded from its upstream address (atomically, checksum verified) and a file whose checksum does not match
-is refused. Every failure is a `DataError` naming the file, its address and the data folder.
+downloaded from its upstream address (atomically, checksum verified; a failed download leaves no file and no
+folder behind) and a file whose checksum does not match is refused. Every failure is a `DataError` naming the
+file, its address and the data folder.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kerastoolkit.errors import DataError
-from kerastoolkit.fileio import atomic_path
+from kerastoolkit.fileio import atomic_path, unwritable_reason
 
 DATA_DIR_ENV = "KT_DATA_DIR"
 CACHE_DIR_ENV = "KT_CACHE_DIR"
@@ -55,6 +56,20 @@ def cache_dir(kind: str) -> Path:
     """
     root = Path(os.environ[CACHE_DIR_ENV]).expanduser() if os.environ.get(CACHE_DIR_ENV) else _user_cache()
     return root / kind
+
+
+def make_cache_dir(kind: str) -> Path:
+    """`cache_dir(kind)`, created if missing; a DataError naming $KT_CACHE_DIR when it cannot be written."""
+    folder = cache_dir(kind)
+    reason = unwritable_reason(folder)
+    if reason is None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+    if reason is not None:
+        raise DataError(f"cannot use the cache folder {folder}: {reason}; point {CACHE_DIR_ENV} at a writable one")
+    return folder
 
 
 def sha256sum(path: Path) -> str:
@@ -112,6 +127,12 @@ def fetch(remote: RemoteFile, root: str | os.PathLike | None = None) -> Path:
     folder = data_dir(root)
     path = folder / remote.path
     if not path.exists():
+        reason = unwritable_reason(path.parent)
+        if reason:
+            raise DataError(
+                f"{remote.path} is not in the data folder {folder}, and it cannot be downloaded there ({reason}); "
+                f"put the file there or point {DATA_DIR_ENV} at a folder that has it"
+            )
         _download(remote, path, folder)
     _check(remote, path)
     return path

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch
+from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch, make_cache_dir
 from kerastoolkit.data.idx import read_idx
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import ConfigError, DataError
@@ -227,6 +227,18 @@ def _check_sizes(validation_size: int, train_limit: int, test_limit: int) -> Non
             raise ConfigError(f"{key} must be >= 0, got {value}")
 
 
+def _check_limits(train_limit: int, test_limit: int, validation_size: int, train_total: int, test_total: int) -> None:
+    """A limit larger than its split would silently give the whole split: refuse it."""
+    train_split = train_total - validation_size
+    if train_limit > train_split:
+        raise ConfigError(
+            f"train_limit={train_limit} is larger than the training split: {train_split} examples "
+            f"({train_total} minus validation_size={validation_size})"
+        )
+    if test_limit > test_total:
+        raise ConfigError(f"test_limit={test_limit} is larger than the test split: {test_total} examples")
+
+
 def _to_float(image: tf.Tensor, label: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     import tensorflow as tf
 
@@ -256,14 +268,14 @@ def load_splits(
     """
     files = _files_of(name)
     _check_sizes(validation_size, train_limit, test_limit)
+    make_cache_dir("tfds")  # before any download: an unusable cache folder fails at once
     paths = [fetch(remote, data_dir) for remote in files.values()]
     builder = _prepare(name, paths[0].parent)
     total = builder.info.splits["train"].num_examples
     if validation_size >= total:
-        raise ConfigError(f"validation_size must be below {total}, the number of training examples")
-    train_end = total - validation_size
-    if train_limit:
-        train_end = min(train_end, train_limit)
+        raise ConfigError(f"validation_size={validation_size} must be below {total}, the number of training examples")
+    _check_limits(train_limit, test_limit, validation_size, total, builder.info.splits["test"].num_examples)
+    train_end = train_limit or total - validation_size
     train, num_train = _split(builder, f"train[:{train_end}]")
     validation, num_validation = _split(builder, f"train[{total - validation_size}:]") if validation_size else (None, 0)
     test, num_test = _split(builder, f"test[:{test_limit}]" if test_limit else "test")

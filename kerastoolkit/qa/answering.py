@@ -110,3 +110,11 @@ def show_answer(question: Question, answer: str, probability: float) -> None:
             "  (right)" if answer == question.example.answer else f"  (wrong: the answer is {question.example.answer})"
         )
     click.echo(f"answer:   {answer}  p={probability:.2f}{verdict}")
+
+
+def answer(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> Question:
+    """Read the question `kt predict`'s options name, print the story, the model's answer and the true one."""
+    asked = read_question(saved, example, story, question, data_dir)
+    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
+    show_answer(asked, *best_answer(saved.model, asked, vocabulary))
+    return asked

@@ -80,9 +80,18 @@ class SimilarityScore:
     oov_percent: float
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise VectorsError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise VectorsError(f"{path} cannot be read: {exc.strerror or exc}") from None
+
+
 def _read_questions(path: Path) -> Iterator[tuple[str, list[list[str]]]]:
     section, questions = "", []
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for line_no, line in enumerate(_read_text(path).splitlines(), 1):
         if line.startswith(":"):
             if questions:
                 yield section, questions
@@ -132,6 +141,8 @@ def evaluate_analogies(
             _count_correct(normed, questions_array[i : i + _BATCH], method, canon) for i in range(0, len(known), _BATCH)
         )
         sections.append(SectionScore(name, correct, len(known), len(rows) - len(known)))
+    if not sections:
+        raise VectorsError(f"{path} holds no analogy questions (lines of four words)")
     return AnalogyScore(tuple(sections), method, limit)
 
 
@@ -167,7 +178,10 @@ def evaluate_similarity(vectors: WordVectors, pairs: str | os.PathLike | None = 
 
     path = Path(pairs) if pairs else gensim_test_file("wordsim353.tsv")
     logging.getLogger("gensim.models.keyedvectors").setLevel(logging.ERROR)
-    pearson, spearman, oov = vectors.keyed_vectors.evaluate_word_pairs(
-        str(path), restrict_vocab=len(vectors), case_insensitive=True
-    )
+    try:
+        pearson, spearman, oov = vectors.keyed_vectors.evaluate_word_pairs(
+            str(path), restrict_vocab=len(vectors), case_insensitive=True
+        )
+    except ValueError:  # scipy's correlations need two pairs at least
+        raise VectorsError(f"fewer than two pairs of {path.name} are in the vocabulary of {vectors.name}") from None
     return SimilarityScore(path.name, float(spearman[0]), float(pearson[0]), float(oov))

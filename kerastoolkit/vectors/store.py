@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir
+from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir, make_cache_dir
 from kerastoolkit.data.folder import cache_dir as folder_cache_dir
 from kerastoolkit.errors import DataError, VectorsError
 from kerastoolkit.vectors.wordvectors import WordVectors
@@ -89,6 +89,8 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
             _convert(source, entry, expected_sha1=named.sha1)
         return _open_entry(entry, named.name, source)
     path = Path(name_or_path).expanduser()
+    if path.is_dir():
+        raise VectorsError(f"{path} is a folder, not a vectors file")
     if not path.is_file():
         raise VectorsError(_unknown_message(str(name_or_path)))
     if path.suffix == ".kv":
@@ -97,6 +99,11 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     if not (entry / _KV).exists():
         _convert(path, entry)
     return _open_entry(entry, path.name, path)
+
+
+def is_named(name: str) -> bool:
+    """Whether `name` names a published set (`glove-6b-50d`, `50d` ...) rather than a file."""
+    return _named(name) is not None
 
 
 def _named(name: str) -> NamedVectors | None:
@@ -155,8 +162,8 @@ def _remove_stale_temporaries(cache: Path) -> None:
 
 def _convert(source: Path, entry: Path, expected_sha1: str | None = None) -> None:
     """Read `source` and write the cache `entry` folder atomically."""
+    make_cache_dir("vectors")  # before the long read: an unusable cache folder fails at once
     words, vectors = _read_vectors(source, expected_sha1)
-    entry.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(entry.parent)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     try:

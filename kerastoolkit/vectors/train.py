@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kerastoolkit.errors import VectorsError
-from kerastoolkit.fileio import atomic_path
+from kerastoolkit.fileio import atomic_path, unwritable_reason
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ def train(
     out_path = Path(out)
     if out_path.suffix != ".kv":
         raise VectorsError(f"--out {out_path}: give a .kv file name (gensim's native format)")
+    reason = unwritable_reason(out_path.parent)
+    if reason:  # known before the training, not after it
+        raise VectorsError(f"cannot write --out {out_path}: {reason}")
+    if isinstance(corpus, str | os.PathLike) and out_path.resolve() == Path(corpus).resolve():
+        raise VectorsError(f"--out {out_path} is the corpus itself; give another file name")
     sentences = read_corpus(corpus) if isinstance(corpus, (str, os.PathLike)) else list(corpus)
     model = Word2Vec(
         vector_size=dim,
@@ -99,6 +104,9 @@ def train(
     )
     seconds = time.perf_counter() - start
     model.wv.fill_norms()
-    with atomic_path(out_path) as tmp:
-        model.wv.save(str(tmp), separately=[])  # one file, so the atomic rename covers all of it
+    try:
+        with atomic_path(out_path) as tmp:
+            model.wv.save(str(tmp), separately=[])  # one file, so the atomic rename covers all of it
+    except OSError as exc:
+        raise VectorsError(f"cannot write --out {out_path}: {exc.strerror or exc}") from None
     return TrainResult(out_path, len(model.wv), dim, raw_words, seconds)
