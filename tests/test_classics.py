@@ -1,4 +1,4 @@
-"""The talks' classics: Mazur's backpropagation example to the post's digits."""
+"""The talks' classics: Mazur's backpropagation example to the post's digits; XOR with and without a hidden layer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from kerastoolkit.cli import cli
 from kerastoolkit.engine import evaluate_run, run_recipe
 from kerastoolkit.registry import Published, format_score, get_recipe, is_percentage
-from recipes import backprop_mazur
+from recipes import backprop_mazur, xor
 
 
 def assert_as_published(value: float, published: str) -> None:
@@ -129,3 +129,32 @@ def test_other_settings_report_their_own_error_without_a_target(tmp_path):
     assert result.scores["error_after_300"] < result.scores["total_error"]
     rows = {row["quantity"]: row for row in result.evaluation.breakdown}
     assert rows["w5_after_1"]["published"] is None and rows["out_h1"]["published"] == 0.593269992
+
+
+@pytest.fixture(scope="module")
+def xor_runs(tmp_path_factory):
+    runs_dir = tmp_path_factory.mktemp("runs")
+    recipe = get_recipe("xor")
+    return {seed: run_recipe(recipe, recipe.make_config(), runs_dir=runs_dir, seed=seed) for seed in (0, 1, 2)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_xor_needs_a_hidden_layer(xor_runs, seed):
+    result = xor_runs[seed]
+    assert result.scores["accuracy"] == 1.0  # 4 of 4
+    assert result.scores["perceptron_accuracy"] <= 0.75  # one line: at most 3 of 4
+    assert result.summary.startswith("xor  test accuracy 100.00%  (published 100%, reached)")
+    folder = result.run.path
+    for name in ("decision_boundary.png", "points.csv", "perceptron.json", "model.keras", "history.csv"):
+        assert (folder / name).stat().st_size > 0, name
+    with (folder / "history.csv").open() as f:
+        assert {row["stage"] for row in csv.DictReader(f)} == {"perceptron", "hidden"}
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["test"] == result.scores and len(metrics["breakdown"]["rows"]) == 4
+
+
+def test_xor_saved_model_is_the_hidden_net(xor_runs):
+    folder = xor_runs[0].run.path
+    again = evaluate_run(folder, get_recipe("xor"))
+    assert again.scores["accuracy"] == 1.0
+    assert [layer.name for layer in xor.build_model(xor.Config()).layers] == ["hidden", "output"]
