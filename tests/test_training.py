@@ -33,10 +33,10 @@ RUN_FILES = [
 
 @pytest.fixture(scope="module")
 def small_runs(tmp_path_factory, shared_data_dir):
-    """One small run of every recipe, trained in this process."""
+    """One small run of every MNIST recipe, trained in this process (the others have their own tests)."""
     runs_dir = tmp_path_factory.mktemp("runs")
     results = {}
-    for recipe in list_recipes():
+    for recipe in (r for r in list_recipes() if r.name.startswith("mnist_")):
         results[recipe.name] = run_recipe(recipe, recipe.make_config(SMALL), runs_dir=runs_dir, seed=1)
     return runs_dir, results
 
