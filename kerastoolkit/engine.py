@@ -11,6 +11,7 @@ recipe what "compile, fit, accuracy" does not:
 - `evaluate(model, data, config) -> Evaluation`: its own test scores (error per task, BLEU, bits per
   character) and a breakdown table; without it, the compiled metrics are the scores.
 - `published(config) -> Published`: a target that depends on the hyperparameters (default: `PUBLISHED`).
+- `metric(config) -> str`: the score's name where it depends on the hyperparameters and no target applies.
 - `report(model, data, config, evaluation, folder)`: pictures of its own in the run folder.
 - `predict(saved_run, **options)`: answers new inputs behind `kt predict` (see `kerastoolkit.saved`).
 

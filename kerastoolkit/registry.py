@@ -69,13 +69,16 @@ class Published:
 
 
 def is_percentage(metric: str) -> bool:
-    return any(word in metric for word in ("accuracy", "error"))
+    """A rate is named for what it counts (`accuracy`, `error`, `perceptron_accuracy`, `top5_error`); a metric
+    that only begins with one (`error_after_10000`, a squared error) is a plain number."""
+    return metric.endswith(("accuracy", "error"))
 
 
 def format_score(score: float, published: Published | None, metric: str = "") -> str:
-    """A test score as kt reports it: like its published target with two decimals, else 4 significant digits."""
+    """A test score as kt reports it: like its published target, a percentage with two decimals and a plain
+    number with at least two (as many as the target has), else 4 significant digits."""
     if published:
-        return published.format(score, decimals=2)
+        return published.format(score, decimals=2 if published.is_percentage else max(2, published.decimals))
     return f"{score * 100:.2f}%" if is_percentage(metric) else f"{score:.4g}"
 
 
@@ -130,8 +133,15 @@ class RecipeInfo:
         return self.published
 
     def metric_for(self, config: Any) -> str:
-        """The score that a run's summary line reports: the published metric, else the recipe's usual one."""
-        published = self.published_for(config) or self.published
+        """The score that a run's summary line reports: the published metric, else the recipe's usual one.
+
+        A recipe whose score's name depends on the hyperparameters (`error_after_{steps}`) defines
+        `metric(config)`, used where no published target applies to the config.
+        """
+        published = self.published_for(config)
+        if published is None and self.has_hook("metric"):
+            return self.module.metric(config)
+        published = published or self.published
         return published.metric if published else "loss"
 
     def make_config(self, overrides: list[str] | None = None, **values: Any) -> Any:

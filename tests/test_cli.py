@@ -18,7 +18,8 @@ from kerastoolkit.registry import Published, get_recipe, list_recipes
 
 MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
 BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
-RECIPES = sorted(BABI_RECIPES + MNIST_RECIPES)
+CLASSIC_RECIPES = ["backprop_mazur", "xor"]
+RECIPES = sorted(BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -93,6 +94,8 @@ def test_registry_reads_recipes_without_importing_them():
     assert json.loads(hooks) == {
         "babi_lstm": ["evaluate", "predict", "published", "report"],
         "babi_memn2n": ["evaluate", "predict", "published", "report", "train"],
+        "backprop_mazur": ["evaluate", "published", "report", "train"],
+        "xor": ["evaluate", "report", "train"],
         **{name: [] for name in MNIST_RECIPES},
     }
 
@@ -136,7 +139,7 @@ def test_notebook_import_builds_a_compiled_model():
 def test_unknown_recipe_suggests_a_close_name():
     assert_user_error(["run", "recipe", "mnist_cnv"], "unknown recipe 'mnist_cnv'; did you mean mnist_conv")
     assert_user_error(
-        ["show", "recipe", "resnet"], "unknown recipe 'resnet'; known recipes: babi_lstm, babi_memn2n, mnist_conv"
+        ["show", "recipe", "resnet"], "unknown recipe 'resnet'; known recipes: babi_lstm, babi_memn2n, backprop_mazur"
     )
 
 
