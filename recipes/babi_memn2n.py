@@ -1,21 +1,21 @@
 """bAbI question answering with an end-to-end memory network: 3 hops of attention over the story's sentences.
 
-Reproduces Sukhbaatar, Szlam, Weston & Fergus 2015, "End-To-End Memory Networks" (arXiv 1503.08895), on the
-20 bAbI tasks of Weston et al. 2015 (v1.2, English), in the paper's best bAbI setup, "PE LS RN": 3 hops,
-adjacent weight tying, position encoding (PE), temporal encoding, linear start (LS) and random noise (RN). The
-layer is `kerastoolkit.layers.memory.EndToEndMemory`. Training follows the authors' code (facebook/MemNN,
-MemN2N-babi-matlab), which settles what the paper leaves open: plain SGD on the loss summed (not averaged)
-over batches of 32; linear start for 20 epochs (30 joint) at a constant 0.005, then the softmax goes in and
-training goes on from 0.005 (the paper's text says 0.01), halving every 25 epochs (15 joint) for 100 more (60
-joint); each weight's gradient clipped to norm 40; weights from N(0, 0.1); the last 10% of each task's training
-questions held out for validation; memory = the most recent min(50, longest story) sentences.
+Reproduces Sukhbaatar, Szlam, Weston & Fergus 2015, "End-To-End Memory Networks" (arXiv 1503.08895), on the 20
+bAbI tasks of Weston et al. 2015 (v1.2, English), in the paper's best bAbI setup, "PE LS RN": 3 hops, adjacent
+weight tying, position encoding (PE), temporal encoding, linear start (LS) and random noise (RN). The layer is
+`kerastoolkit.layers.memory.EndToEndMemory`. Training follows the authors' code (facebook/MemNN, MemN2N-babi-
+matlab), which settles what the paper leaves open: plain SGD on the loss summed (not averaged) over batches of 32;
+linear start for 20 epochs (30 joint) at a constant 0.005, then the softmax goes in and training goes on from
+0.005 (the paper's text says 0.01), halving every 25 epochs (15 joint) for 100 more (60 joint); each weight's
+gradient clipped to spectral norm 40 (`kerastoolkit.optimizers.SpectralClipSGD`); weights from N(0, 0.1); the last
+10% of each task's training questions held out for validation; memory = the most recent min(50, longest story)
+sentences.
 
-Where kt differs from that code: empty memory slots are masked out of the softmax (the code lets them score
-0); the vocabulary comes from the training file only (the code adds the test words, so a test answer never seen
-in training, like task 8's "football,apple,milk" at 1k, cannot be right here); gradients clipped by their
-Frobenius norm (the code: spectral, which clips less); a share of empty memories uniform in [0, 10%] (the code:
-a count uniform in 0..ceil(0.1 n)). Position encoding is the code's centred form of the paper's formula, which
-learned much better here (see `kerastoolkit.layers.memory.position_encoding`).
+Where kt differs from that code: empty memory slots are masked out of the softmax (the code lets them score 0);
+the vocabulary comes from the training file only (the code adds the test words, so a test answer never seen in
+training, like task 8's "football,apple,milk" at 1k, cannot be right here); a share of empty memories uniform in
+[0, 10%] (the code: a count uniform in 0..ceil(0.1 n)). Position encoding is the code's centred form of the
+paper's formula, which learned much better here (see `kerastoolkit.layers.memory.position_encoding`).
 
 The defaults are the paper's joint model (`task=all`: one model for all 20 tasks, embedding 50). The paper
 trains one task with embedding 20, 20 + 100 epochs, halving every 25:
@@ -52,6 +52,7 @@ import numpy as np
 from kerastoolkit.config import param
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.layers.memory import EndToEndMemory
+from kerastoolkit.optimizers import SpectralClipSGD
 from kerastoolkit.qa import answering, scoring
 from kerastoolkit.qa.config import BabiConfig
 from kerastoolkit.qa.data import BabiSplits, build_splits, vectorize
@@ -133,7 +134,7 @@ def build_model(config: Config, data: BabiSplits) -> keras.Model:
     answer = memory({"story": story, "question": question})
     model = keras.Model({"story": story, "question": question}, answer, name="babi_memn2n")
     model.compile(
-        optimizer=keras.optimizers.SGD(config.learning_rate, clipnorm=config.clip_norm or None),
+        optimizer=SpectralClipSGD(config.learning_rate, clipnorm=config.clip_norm or None),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum"),
         metrics=["accuracy"],
         jit_compile=config.jit_compile,
