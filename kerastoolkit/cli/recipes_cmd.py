@@ -29,10 +29,11 @@ _runs_dir_option = click.option(
 def list_command() -> None:
     """List every recipe with its one-line summary and published target."""
     recipes = list_recipes()
+    targets = [recipe.published.describe() if recipe.published else "" for recipe in recipes]
     width = max((len(r.name) for r in recipes), default=0)
-    for recipe in recipes:
-        target = recipe.published.describe() if recipe.published else ""
-        click.echo(f"{recipe.name:<{width}}  {target:<17}  {recipe.summary}")
+    target_width = max((len(t) for t in targets), default=0)
+    for recipe, target in zip(recipes, targets, strict=True):
+        click.echo(f"{recipe.name:<{width}}  {target:<{target_width}}  {recipe.summary}")
 
 
 def _config_class(recipe: RecipeInfo) -> type:
