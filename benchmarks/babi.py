@@ -111,6 +111,34 @@ def print_tables(results: Path) -> None:
         print(f"\nwall time {seconds:.0f} s for {len(own)} run(s) on this machine")
 
 
+def print_combined(results: list[Path]) -> None:
+    """One table, a row per task and two columns (kt, paper) per plan, then the mean and the failed tasks."""
+    rows = [r for path in results for r in _done(path)]
+    plans = list(dict.fromkeys(r["plan"] for r in rows))
+    cells: dict[str, dict[int, dict]] = {p: {} for p in plans}
+    for r in rows:
+        for t in r["per_task"]:
+            cells[r["plan"]][t["task"]] = t
+    print("\n| task | " + " | ".join(f"{p} kt | {p} paper" for p in plans) + " |")
+    print("|---|" + "---|---|" * len(plans))
+    for task in range(1, 21):
+        values = []
+        for p in plans:
+            t = cells[p].get(task)
+            values += [f"{t['error_pct']:.1f}", _fmt(t["paper_error_pct"])] if t else ["", ""]
+        print(f"| {task} | " + " | ".join(values) + " |")
+    for label, pick in (
+        ("mean", lambda e: f"{sum(e) / len(e):.1f}"),
+        ("failed (> 5%)", lambda e: str(sum(x > 5 for x in e))),
+    ):
+        values = []
+        for p in plans:
+            errors = [t["error_pct"] for t in cells[p].values()]
+            paper = [t["paper_error_pct"] for t in cells[p].values() if t["paper_error_pct"] is not None]
+            values += [pick(errors), pick(paper) if len(paper) == len(errors) else "n/a"]
+        print(f"| **{label}** | " + " | ".join(values) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--plan", nargs="*", default=list(PLANS), choices=list(PLANS))
@@ -118,7 +146,13 @@ def main() -> None:
     parser.add_argument("--runs-dir", default="saved_models")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--table-only", action="store_true", help="print the tables of --results, train nothing")
+    parser.add_argument(
+        "--combined", nargs="*", type=Path, help="print one table of these results files, train nothing"
+    )
     args = parser.parse_args()
+    if args.combined:
+        print_combined(args.combined)
+        return
     if not args.table_only:
         args.results.parent.mkdir(parents=True, exist_ok=True)
         for plan in args.plan:
