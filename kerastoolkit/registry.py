@@ -1,7 +1,7 @@
 """Recipe discovery: every module in the `recipes` package is a recipe, found without importing it.
 
 Listing reads each file's docstring and its literal `PUBLISHED` dict with `ast`, so `kt list` stays fast and
-imports no TensorFlow. A recipe's `Config` is read the same way (see `light_config_class`), so `kt show` and the
+imports no TensorFlow. A recipe's `Config` is read the same way (see `light_config`), so `kt show` and the
 checking of `KEY=VALUE` overrides import no TensorFlow either. The module itself (and with it Keras) is imported
 only when a recipe is trained or used. A new recipe is one new file in recipes/; nothing else is edited.
 """
@@ -9,14 +9,10 @@ only when a recipe is trained or used. A new recipe is one new file in recipes/;
 from __future__ import annotations
 
 import ast
-import builtins
 import difflib
-import functools
 import importlib
 import importlib.util
 import pkgutil
-import sys
-import typing
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from kerastoolkit.errors import UnknownRecipeError
+from kerastoolkit.light_config import light_config_class
 
 RECIPES_PACKAGE = "recipes"
 
@@ -163,82 +160,6 @@ def _recipes_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise UnknownRecipeError(f"the '{RECIPES_PACKAGE}' package is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
-
-
-# What the reduced module of `light_config_class` may import: nothing that imports TensorFlow or numpy
-# (kerastoolkit.qa.config holds the bAbI recipes' shared Config base).
-LIGHT_IMPORTS = frozenset(
-    {
-        "__future__",
-        "dataclasses",
-        "typing",
-        "collections.abc",
-        "enum",
-        "kerastoolkit.config",
-        "kerastoolkit.errors",
-        "kerastoolkit.qa.config",
-    }
-)
-_LIGHT_MODULES = "kerastoolkit._light_recipes"  # where the reduced modules are registered in sys.modules
-
-
-def _light_import(node: ast.stmt) -> list[str] | None:
-    """The names a light import binds, or None when `node` is no import of LIGHT_IMPORTS only."""
-    if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in LIGHT_IMPORTS:
-        return [alias.asname or alias.name for alias in node.names]
-    if isinstance(node, ast.Import) and all(alias.name in LIGHT_IMPORTS for alias in node.names):
-        return [alias.asname or alias.name.partition(".")[0] for alias in node.names]
-    return None
-
-
-def _assigned_names(node: ast.stmt, bound: set[str]) -> list[str] | None:
-    """The names a plain `NAME = VALUE` (or `NAME: T = VALUE`) binds when VALUE reads only names in `bound`."""
-    if isinstance(node, ast.Assign):
-        targets, value = node.targets, node.value
-    elif isinstance(node, ast.AnnAssign) and node.value is not None:
-        targets, value = [node.target], node.value
-    else:
-        return None
-    read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-    if not all(isinstance(t, ast.Name) for t in targets) or not read <= bound:
-        return None
-    return [t.id for t in targets]  # type: ignore[attr-defined]
-
-
-def _reduced_module(tree: ast.Module) -> ast.Module:
-    """The statements of a recipe that `Config` needs: light imports, assignments computed from what is
-    already bound (constants, type aliases), and the `class Config` itself; everything else is left out."""
-    kept: list[ast.stmt] = []
-    bound = set(dir(builtins))
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == "Config":
-            return ast.Module(body=[*kept, node], type_ignores=[])
-        names = _light_import(node)
-        if names is None:
-            names = _assigned_names(node, bound)
-        if names is not None:
-            kept.append(node)
-            bound.update(names)
-    raise LookupError("no class Config")
-
-
-@functools.cache
-def light_config_class(name: str, path: Path) -> type | None:
-    """The `Config` of the recipe in `path`, built from its light statements alone (see `_reduced_module`),
-    or None when it needs more (then the module itself must be imported)."""
-    module = ModuleType(f"{_LIGHT_MODULES}.{name}")
-    module.__file__ = str(path)
-    sys.modules[module.__name__] = module  # dataclasses and typing.get_type_hints look the module up there
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        exec(compile(_reduced_module(tree), str(path), "exec"), module.__dict__)
-        config_class = module.Config
-        typing.get_type_hints(config_class)  # every annotation resolves,
-        config_class()  # and the defaults build
-    except Exception:
-        del sys.modules[module.__name__]
-        return None
-    return config_class
 
 
 def _read_info(name: str, path: Path) -> RecipeInfo:

@@ -293,7 +293,7 @@ def test_every_recipe_has_a_light_config_like_its_module_config():
     from kerastoolkit.config import _metadata, fields
 
     for recipe in list_recipes():
-        assert recipe.has_light_config, f"{recipe.name}: its Config needs the module (see registry.LIGHT_IMPORTS)"
+        assert recipe.has_light_config, f"{recipe.name}: its Config needs the module (see light_config.LIGHT_IMPORTS)"
         light, own = recipe.config_class, recipe.module.Config
         assert light is not own
         assert fields(light) == fields(own)
@@ -301,7 +301,7 @@ def test_every_recipe_has_a_light_config_like_its_module_config():
 
 
 def test_a_config_that_needs_its_module_falls_back_to_importing_it(tmp_path):
-    from kerastoolkit.registry import light_config_class
+    from kerastoolkit.light_config import light_config_class
 
     recipe = tmp_path / "heavy.py"
     recipe.write_text(
