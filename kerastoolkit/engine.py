@@ -21,7 +21,6 @@ folder before training starts.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import platform
 import shutil
@@ -44,7 +43,7 @@ from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 from kerastoolkit.saved import load_model
 from kerastoolkit.strategy import STRATEGIES, get_strategy
-from kerastoolkit.trainer import Trainer
+from kerastoolkit.trainer import Trainer, compiled_scores
 
 __all__ = ["STRATEGIES", "RunResult", "Trainer", "evaluate_run", "finish_run", "get_strategy", "run_recipe"]
 
@@ -74,8 +73,7 @@ def _versions() -> dict[str, str]:
 
 def compiled_evaluation(model: keras.Model, data: Any, batch_size: int) -> Evaluation:
     """The model's compiled metrics on the test set, scored once."""
-    scores = model.evaluate(evaluation_batches(data.test, batch_size), verbose=0, return_dict=True)
-    return Evaluation({k: float(v) for k, v in scores.items()})
+    return Evaluation(compiled_scores(model, data.test, batch_size))
 
 
 def evaluate_model(recipe: RecipeInfo, model: keras.Model, data: Any, config: Any) -> Evaluation:
@@ -102,20 +100,15 @@ def model_builder(module: Any, data: Any) -> Callable[[Any], keras.Model]:
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     if len(positional) >= 2:
-        return functools.partial(_build_with_data, module.build_model, data=data)
+        return lambda config: module.build_model(config, data)
     return module.build_model
-
-
-def _build_with_data(build_model: Callable[..., keras.Model], config: Any, *, data: Any) -> keras.Model:
-    return build_model(config, data)
 
 
 def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | None) -> tuple[Any, int, Run | None]:
     if resume is None:
         return config, seed, None
     run = open_unfinished_run(resume, recipe.name)
-    saved = run.read_config()
-    return from_dict(recipe.config_class, saved["hyperparameters"]), int(saved["seed"]), run
+    return run.saved_config(recipe.config_class), int(run.read_config()["seed"]), run
 
 
 def run_recipe(
@@ -182,7 +175,9 @@ def finish_run(
             "recipe": recipe.name,
             "seed": seed,
             "test": evaluation.scores,
-            "breakdown": evaluation.to_json()["breakdown"] if evaluation.breakdown else None,
+            "breakdown": {"name": evaluation.breakdown_name, "rows": evaluation.breakdown}
+            if evaluation.breakdown
+            else None,
             "metric": metric,
             "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
             "wall_time_s": round(seconds, 1),
@@ -202,8 +197,7 @@ def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path |
     """Load a run's model.keras and score it again on the test set (its summary line, then any breakdown)."""
     started = time.perf_counter()
     run = open_run(run_dir)
-    saved = run.read_config()
-    config = from_dict(recipe.config_class, saved["hyperparameters"])
+    config = run.saved_config(recipe.module.Config)
     model = load_model(run)
     data = recipe.module.build_data(config, data_dir)
     evaluation = evaluate_model(recipe, model, data, config)

@@ -24,9 +24,6 @@ class Evaluation:
     breakdown: list[dict[str, Any]] = field(default_factory=list)  # one row per task, length bucket, class...
     breakdown_name: str = "breakdown"  # the table's file stem in the run folder
 
-    def to_json(self) -> dict[str, Any]:
-        return {"scores": self.scores, "breakdown": {"name": self.breakdown_name, "rows": self.breakdown}}
-
 
 def _columns(rows: Sequence[dict[str, Any]]) -> list[str]:
     columns: list[str] = []

@@ -14,8 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kerastoolkit.config import from_dict
-from kerastoolkit.errors import KtError, RunDirError
+from kerastoolkit.errors import RunDirError
 from kerastoolkit.registry import RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, open_run
 
@@ -60,10 +59,5 @@ def open_saved_run(run_dir: str | os.PathLike) -> SavedRun:
     run = open_run(run_dir)
     if not run.is_complete:
         raise RunDirError(f"{run_dir} is not a finished run (no metrics.json); finish it with kt run --resume")
-    saved = run.read_config()
-    recipe = get_recipe(saved["recipe"])
-    try:
-        config = from_dict(recipe.config_class, saved["hyperparameters"])
-    except KtError as exc:
-        raise RunDirError(f"{run.config_file} no longer fits recipe {recipe.name}: {exc}") from None
-    return SavedRun(run, recipe, config)
+    recipe = get_recipe(run.recipe)
+    return SavedRun(run, recipe, run.saved_config(recipe.module.Config))

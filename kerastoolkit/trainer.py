@@ -73,6 +73,12 @@ def _restored_epoch(backup_dir: Path) -> int:
     return json.loads(metadata.read_text())["epoch"] if metadata.exists() else 0
 
 
+def compiled_scores(model: keras.Model, examples: tf.data.Dataset, batch_size: int) -> dict[str, float]:
+    """The model's compiled loss and metrics on `examples` (a validation or test split), one pass."""
+    scores = model.evaluate(evaluation_batches(examples, batch_size), verbose=0, return_dict=True)
+    return {k: float(v) for k, v in scores.items()}
+
+
 @dataclass
 class Trainer:
     """What a recipe's training steps get: the run, its config and seed, `fit` for one stage, fresh models."""
@@ -100,8 +106,7 @@ class Trainer:
         """The model's compiled metrics on the validation split (empty when there is none)."""
         if data.validation is None or not data.num_validation:
             return {}
-        batches = evaluation_batches(data.validation, self.config.batch_size)
-        return {k: float(v) for k, v in model.evaluate(batches, verbose=0, return_dict=True).items()}
+        return compiled_scores(model, data.validation, self.config.batch_size)
 
     def fit(
         self,
