@@ -206,8 +206,8 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
     """`task_errors.png` (kt beside the paper, per task) and `attention.png` (the first test story)."""
     scoring.plot_task_errors(evaluation, folder / "task_errors.png", f"babi_memn2n  task={config.task}  {config.size}")
     first = data.test_examples[0]
-    features = {k: v[:1] for k, v in vectorize([first], data.vocabulary, data.inputs, "memories").items()}
-    plot_attention(model, answering.Question(first, features), folder / "attention.png")
+    features = vectorize([first], data.vocabulary, data.inputs, "memories")
+    plot_attention(model, answering.Question(first, features, data.vocabulary), folder / "attention.png")
 
 
 @answering.predict_options

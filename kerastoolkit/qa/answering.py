@@ -44,6 +44,7 @@ def predict_options(hook: Callable[..., Any]) -> Callable[..., Any]:
 class Question:
     example: Example  # the story (oldest sentence first), the question, the true answer ("" when unknown)
     features: dict[str, np.ndarray]  # the model's inputs, a batch of one
+    vocabulary: Vocabulary  # the run's, which maps the model's answer ids back to words
 
 
 def typed_example(story: str, question: str, vocabulary: Vocabulary) -> Example:
@@ -87,16 +88,16 @@ def read_question(
         features = vectorize([chosen], vocabulary, sizes, inputs["layout"])
     except ConfigError as exc:  # a typed sentence longer than any the model was built for
         raise InputError(str(exc).split(";")[0]) from None
-    return Question(chosen, features)
+    return Question(chosen, features, vocabulary)
 
 
-def best_answer(model: Any, question: Question, vocabulary: Vocabulary) -> tuple[str, float]:
+def best_answer(model: Any, question: Question) -> tuple[str, float]:
     """The model's answer word and its probability."""
     logits = np.asarray(model.predict(question.features, verbose=0))[0]
     probabilities = np.exp(logits - logits.max())
     probabilities /= probabilities.sum()
     best = int(np.argmax(probabilities))
-    return vocabulary.words[best], float(probabilities[best])
+    return question.vocabulary.words[best], float(probabilities[best])
 
 
 def show_answer(question: Question, answer: str, probability: float) -> None:
@@ -115,6 +116,5 @@ def show_answer(question: Question, answer: str, probability: float) -> None:
 def answer(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> Question:
     """Read the question `kt predict`'s options name, print the story, the model's answer and the true one."""
     asked = read_question(saved, example, story, question, data_dir)
-    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
-    show_answer(asked, *best_answer(saved.model, asked, vocabulary))
+    show_answer(asked, *best_answer(saved.model, asked))
     return asked
