@@ -151,15 +151,9 @@ def archive_path(data_dir: str | Path | None = None) -> Path:
     folder = data_folder(data_dir)
     if (folder / REPACK.path).exists():
         return fetch(REPACK, data_dir)
-    created = [parent for parent in (folder / UPSTREAM.path).parents if not parent.exists()]  # deepest first
     try:
-        return fetch(UPSTREAM, data_dir)
+        return fetch(UPSTREAM, data_dir)  # a failed download removes what it wrote (fileio.atomic_path)
     except DataError as exc:
-        for parent in created:  # the download made these folders; remove those it left empty
-            try:
-                parent.rmdir()
-            except OSError:
-                break
         raise DataError(f"{exc} (the re-pack {REPACK.path} will do as well)") from None
 
 
