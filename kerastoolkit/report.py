@@ -1,10 +1,13 @@
 """Reports: training curves, a confusion matrix, and the one-line summary of a run.
 
-Plots use matplotlib's Agg backend (no display needed) and are written atomically.
+Plots are written atomically. kt's own commands draw on matplotlib's Agg backend (no display needed); inside a
+notebook, or once the caller has chosen a backend, that backend is kept, so the caller's own plots still show.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,10 +19,12 @@ from kerastoolkit.registry import Published, format_score
 
 
 def pyplot() -> Any:
-    """matplotlib.pyplot on the Agg backend (imported on first use: kt starts without it)."""
+    """matplotlib.pyplot (imported on first use: kt starts without it), on the Agg backend unless the caller chose
+    one: a backend in $MPLBACKEND (Jupyter's kernel sets the inline one there) or pyplot already imported."""
     import matplotlib
 
-    matplotlib.use("Agg")
+    if not os.environ.get("MPLBACKEND") and "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt

@@ -41,11 +41,9 @@ def image_format(out: Path) -> str:
 def plot(vectors: WordVectors, words: Sequence[str], out: str | os.PathLike) -> Path:
     """Draw `words` (pairs in order: king queen man woman ...) with arrows from the first to the second of each
     pair and save the figure to `out` (format from its suffix)."""
-    import matplotlib
+    from kerastoolkit.report import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     out_path = Path(out)
     out_format = image_format(out_path)
     xy = project(vectors, words)
