@@ -36,13 +36,19 @@ def assert_user_error(args: list, message: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def tiny_runs(tmp_path_factory, shared_data_dir) -> dict[str, Path]:
-    """A finished run of mnist_mlp, mnist_conv and mnist_softmax, each trained for one epoch on 128 digits."""
+def tiny_runs(tmp_path_factory, shared_data_dir, _session_cache_dir) -> dict[str, Path]:
+    """A finished run of mnist_mlp, mnist_conv and mnist_softmax, each trained for one epoch on 128 digits.
+
+    Module fixtures are made before the per-test $KT_CACHE_DIR is set: MNIST is prepared in the session's cache
+    folder here too, once for the training and `kt visualize` alike (and never in the user's cache).
+    """
     runs_dir = tmp_path_factory.mktemp("runs")
     runs = {}
-    for name in ("mnist_mlp", "mnist_conv", "mnist_softmax"):
-        recipe = get_recipe(name)
-        runs[name] = run_recipe(recipe, recipe.make_config(TINY), runs_dir=runs_dir, seed=1).run.path
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KT_CACHE_DIR", str(_session_cache_dir))
+        for name in ("mnist_mlp", "mnist_conv", "mnist_softmax"):
+            recipe = get_recipe(name)
+            runs[name] = run_recipe(recipe, recipe.make_config(TINY), runs_dir=runs_dir, seed=1).run.path
     return runs
 
 
