@@ -15,6 +15,9 @@ recipe what "compile, fit, accuracy" does not:
 - `report(model, data, config, evaluation, folder)`: pictures of its own in the run folder.
 - `predict(saved_run, **options)`: answers new inputs behind `kt predict` (see `kerastoolkit.saved`).
 
+A recipe whose inputs are images with pixels in [0, 1] says so with `IMAGE_SHAPE` (`(28, 28, 1)` for MNIST); its
+model may take them as images or flat, and `kt visualize` draws what such a net has learnt (`kerastoolkit.inside`).
+
 What a run's data needs to answer raw inputs later (`Splits.assets`, e.g. a vocabulary) is written into the run
 folder before training starts.
 """

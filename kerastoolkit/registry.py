@@ -112,6 +112,12 @@ class RecipeInfo:
         """
         return light_config_class(self.name, self.path) or self.module.Config
 
+    @property
+    def takes_images(self) -> bool:
+        """Whether the recipe's inputs are images with pixels in [0, 1]: it defines `IMAGE_SHAPE` (read from the
+        file, like its hooks). `kt visualize` looks inside the nets of such recipes."""
+        return "IMAGE_SHAPE" in self.top_level
+
     def has_hook(self, name: str) -> bool:
         """Whether the recipe defines the optional hook `name` (`train`, `evaluate`, `predict`, `report`...).
 

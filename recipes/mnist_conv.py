@@ -22,6 +22,7 @@ from kerastoolkit.config import TrainingConfig, param
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 
 PUBLISHED = {"metric": "accuracy", "value": 0.995, "source": "LeCun et al., MNIST table; Radford's talk"}
+IMAGE_SHAPE = (28, 28, 1)  # MNIST digits, pixels in [0, 1]: an image recipe (kt visualize)
 
 
 @dataclass
@@ -49,7 +50,7 @@ def conv_block(x: keras.KerasTensor, filters: int) -> keras.KerasTensor:
 
 
 def build_model(config: Config) -> keras.Model:
-    inputs = keras.Input((28, 28, 1))
+    inputs = keras.Input(IMAGE_SHAPE)
     x = conv_block(inputs, config.filters)
     x = conv_block(x, 2 * config.filters)
     x = layers.Flatten()(x)

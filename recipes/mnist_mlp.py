@@ -28,6 +28,7 @@ PUBLISHED = {
     "source": "Radford, Introduction to Deep Learning with Python",
     "decimals": 1,
 }
+IMAGE_SHAPE = (28, 28, 1)  # MNIST digits, pixels in [0, 1]: an image recipe (kt visualize)
 
 
 @dataclass
@@ -47,7 +48,7 @@ def build_model(config: Config) -> keras.Model:
     init = keras.initializers.RandomNormal(stddev=config.init_stddev)
     model = keras.Sequential(
         [
-            keras.Input((28, 28, 1)),
+            keras.Input(IMAGE_SHAPE),
             layers.Flatten(),
             layers.Dense(config.hidden_units, activation="sigmoid", kernel_initializer=init),
             layers.Dense(10, activation="softmax", kernel_initializer=init),

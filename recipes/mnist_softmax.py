@@ -25,6 +25,7 @@ PUBLISHED = {
     "source": "Radford, Introduction to Deep Learning with Python",
     "decimals": 1,
 }
+IMAGE_SHAPE = (28, 28, 1)  # MNIST digits, pixels in [0, 1]: an image recipe (kt visualize)
 
 
 @dataclass
@@ -40,7 +41,7 @@ def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:
 
 def build_model(config: Config) -> keras.Model:
     model = keras.Sequential(
-        [keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(10, activation="softmax")],
+        [keras.Input(IMAGE_SHAPE), layers.Flatten(), layers.Dense(10, activation="softmax")],
         name="mnist_softmax",
     )
     model.compile(

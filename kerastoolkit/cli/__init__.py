@@ -82,6 +82,7 @@ def cli(debug: bool) -> None:
       kt run recipe mnist_conv epochs=5    train, test, plot and save a model
       kt runs                              past runs and their scores
       kt predict RUN_DIR --example 0       a trained run answers a new input
+      kt visualize RUN_DIR                 filters, hidden units, DeepDream of an MNIST run
       kt analogy king man woman            word-vector arithmetic -> queen
     """
     _state["debug"] = debug
@@ -101,6 +102,6 @@ def main() -> None:
     cli(prog_name="kt")
 
 
-from kerastoolkit.cli import predict_cmd, recipes_cmd, vectors_cmd  # noqa: E402  (registers the commands on `cli`)
+from kerastoolkit.cli import predict_cmd, recipes_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
 
-__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "vectors_cmd"]
+__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "vectors_cmd", "visualize_cmd"]
