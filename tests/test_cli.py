@@ -18,7 +18,7 @@ from kerastoolkit.registry import Published, get_recipe, list_recipes
 
 MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
 BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
-CLASSIC_RECIPES = ["backprop_mazur", "xor"]
+CLASSIC_RECIPES = ["backprop_mazur", "char_rnn", "xor"]
 RECIPES = sorted(BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES)
 REPO = Path(__file__).resolve().parents[1]
 
@@ -95,6 +95,7 @@ def test_registry_reads_recipes_without_importing_them():
         "babi_lstm": ["evaluate", "predict", "published", "report"],
         "babi_memn2n": ["evaluate", "predict", "published", "report", "train"],
         "backprop_mazur": ["evaluate", "published", "report", "train"],
+        "char_rnn": ["evaluate", "predict", "report"],
         "xor": ["evaluate", "report", "train"],
         **{name: [] for name in MNIST_RECIPES},
     }

@@ -29,6 +29,9 @@ NOT_RUN = {
     "kt run recipe babi_memn2n task=1": "trains",
     "kt run recipe babi_memn2n": "trains",
     "kt run recipe babi_lstm task=1": "trains",
+    "kt run recipe char_rnn": "trains",
+    "kt run recipe char_rnn corpus=nietzsche": "trains",
+    'kt predict saved_models/char_rnn/RUN --prime "ROMEO:" --length 500 --temperature 0.8': "needs a finished run",
     "kt predict saved_models/babi_memn2n/RUN --example 0": "needs a finished run",
     'kt predict saved_models/babi_memn2n/RUN --story "Mary went to the kitchen." --question "Where is Mary?"': (
         "needs a finished run"

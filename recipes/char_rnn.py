@@ -1,0 +1,198 @@
+"""Character-level language model: a stacked LSTM writes Shakespeare one character at a time.
+
+The talks' recurrent net (Sutskever, Martens & Hinton, "Generating Text with Recurrent Neural Networks",
+ICML 2011; Karpathy's char-rnn and "The Unreasonable Effectiveness of Recurrent Neural Networks", 2015): read
+a text one character at a time and predict the next one. Trained on Karpathy's tinyshakespeare (or the Keras
+example's `corpus=nietzsche`), it learns words, names, line breaks and the shape of a play from characters
+alone, then writes new text from a prime.
+
+The net: an embedding of each character, `layers` LSTMs of `units` each, and a softmax over the characters.
+It trains on non-overlapping windows of `sequence_length` characters (each window starts from a zero state,
+truncated backpropagation through time) with Adam, each weight's gradient norm clipped, and a cosine learning-rate
+decay over the whole run. The text is split by position, as nanoGPT splits it: the first 90% trains, the
+next 5% validates, the last 5% is the test set. The test loss is the mean cross-entropy over every character
+of the test windows, in nats and in bits per character (nats / ln 2); windows of the same length as training,
+so the first characters of each are predicted with little context, as in nanoGPT's evaluation.
+
+Published: no paper reports tinyshakespeare's test loss; the reference is nanoGPT's README (Karpathy, 2022):
+`config/train_shakespeare_char.py`, a 6-layer 10.7M-parameter transformer, reaches a validation loss of
+1.4697 nats in about 3 minutes on one A100 GPU; its CPU configuration (4 layers of 128, block 64, 2,000
+iterations of batch 12) reaches "about 1.88". nanoGPT's validation set is the last 10% of the text; kt's test
+set is the last 5% (the 5% before it validates).
+
+    kt run recipe char_rnn
+    kt run recipe char_rnn corpus=nietzsche
+    kt predict saved_models/char_rnn/RUN --prime "ROMEO:" --length 500 --temperature 0.8
+
+What it reaches here: see docs/RESULTS.md (`benchmarks/char_rnn.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from kerastoolkit.config import RecipeConfig, param
+from kerastoolkit.data.splits import Splits
+from kerastoolkit.data.text import read_corpus, split_by_position, windows
+from kerastoolkit.evaluation import Evaluation
+from kerastoolkit.fileio import write_text
+from kerastoolkit.text.characters import Characters
+from kerastoolkit.trainer import compiled_scores
+
+PUBLISHED = {
+    "metric": "loss",
+    "value": 1.4697,
+    "source": "nanoGPT README (Karpathy 2022): shakespeare_char, 10.7M-param transformer, one A100 (CPU setup ~1.88)",
+    "decimals": 2,
+}
+
+
+@dataclass
+class Config(RecipeConfig):
+    corpus: Literal["tinyshakespeare", "nietzsche"] = param("tinyshakespeare", "the text to learn")
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = param(0.003, "Adam's step size at the start (cosine decay to a tenth of it)", above=0.0)
+    sequence_length: int = param(100, "characters per training window (backpropagation through time)", minimum=2)
+    embedding_size: int = param(64, "width of each character's embedding", minimum=1)
+    units: int = param(256, "units in each LSTM layer", minimum=1)
+    layers: int = param(2, "stacked LSTM layers", minimum=1)
+    dropout: float = param(0.0, "dropout between the LSTM layers", minimum=0.0, below=1.0)
+    clip_norm: float = param(5.0, "each weight's gradient norm is clipped to this", above=0.0)
+
+
+@dataclass
+class TextWindows(Splits):
+    characters: Characters | None = None
+
+
+def _split(ids: np.ndarray, config: Config, limit: int = 0) -> tuple[tf.data.Dataset, int]:
+    inputs, targets = windows(ids, config.sequence_length, limit)
+    return tf.data.Dataset.from_tensor_slices((inputs, targets)), len(inputs)
+
+
+def build_data(config: Config, data_dir: str | None = None) -> TextWindows:
+    """Windows of the corpus, split by position; `train_limit` / `test_limit` count windows."""
+    text = split_by_position(read_corpus(config.corpus, data_dir))
+    train, num_train = _split(text.train, config, config.train_limit)
+    validation, num_validation = _split(text.validation, config)
+    test, num_test = _split(text.test, config, config.test_limit)
+    return TextWindows(
+        train=train,
+        validation=validation,
+        test=test,
+        num_train=num_train,
+        num_validation=num_validation,
+        num_test=num_test,
+        assets={"characters": text.characters.to_json()},
+        characters=text.characters,
+    )
+
+
+def build_model(config: Config, data: TextWindows) -> keras.Model:
+    """Embedding -> stacked LSTMs -> logits over the characters. Each LSTM also returns its state, which the
+    training graph ignores and the sampler carries from one character to the next."""
+    vocabulary_size = len(Characters.from_json(data.assets["characters"]))
+    inputs = keras.Input((None,), dtype="int32", name="characters")
+    x = layers.Embedding(vocabulary_size, config.embedding_size, name="embedding")(inputs)
+    for i in range(config.layers):
+        if i and config.dropout:
+            x = layers.Dropout(config.dropout)(x)
+        x, *_ = layers.LSTM(config.units, return_sequences=True, return_state=True, name=f"lstm_{i + 1}")(x)
+    logits = layers.Dense(vocabulary_size, name="logits")(x)
+    model = keras.Model(inputs, logits, name="char_rnn")
+    steps = config.epochs * math.ceil(data.num_train / config.batch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps, alpha=0.1)
+    model.compile(
+        # Per-weight clipping: Keras 3.15's global_clipnorm slows learning with an Embedding's sparse gradient.
+        optimizer=keras.optimizers.Adam(schedule, clipnorm=config.clip_norm),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    return model
+
+
+def evaluate(model: keras.Model, data: TextWindows, config: Config) -> Evaluation:
+    """Test cross-entropy per character, in nats (`loss`) and in bits (`bits_per_char`)."""
+    nats = compiled_scores(model, data.test, config.batch_size)["loss"]
+    return Evaluation({"loss": nats, "bits_per_char": nats / math.log(2)})
+
+
+class Sampler:
+    """Writes text with a trained model one character at a time, carrying each LSTM's state forward."""
+
+    def __init__(self, model: keras.Model, characters: Characters):
+        self.characters = characters
+        lstms = [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
+        ids = keras.Input((None,), dtype="int32")
+        states_in = [keras.Input((layer.units,)) for layer in lstms for _ in range(2)]
+        x, states_out = model.get_layer("embedding")(ids), []
+        for i, layer in enumerate(lstms):
+            x, h, c = layer(x, initial_state=states_in[2 * i : 2 * i + 2])
+            states_out += [h, c]
+        step = keras.Model([ids, *states_in], [model.get_layer("logits")(x[:, -1]), *states_out])
+        self._step = tf.function(lambda inputs: step(inputs, training=False), reduce_retracing=True)
+        self._zero = [np.zeros((1, layer.units), "float32") for layer in lstms for _ in range(2)]
+
+    def stream(self, prime: str, length: int, temperature: float, seed: int = 0) -> Any:
+        """Yield `length` characters following `prime` (which must be non-empty and in the vocabulary)."""
+        rng = np.random.default_rng(seed)
+        ids = self.characters.encode(prime)[None, :]
+        states = self._zero
+        for _ in range(length):
+            logits, *states = self._step([ids, *states])
+            scaled = np.asarray(logits[0], "float64") / temperature
+            probabilities = np.exp(scaled - scaled.max())
+            next_id = rng.choice(len(probabilities), p=probabilities / probabilities.sum())
+            ids = np.array([[next_id]], "int32")
+            yield self.characters.characters[next_id]
+
+
+def _sampler(model: keras.Model, characters_json: str) -> Sampler:
+    return Sampler(model, Characters.from_json(characters_json))
+
+
+def report(model: keras.Model, data: TextWindows, config: Config, evaluation: Evaluation, folder: Path) -> None:
+    """sample.txt: 500 characters at temperature 0.8, primed with the test text's first whole line."""
+    start = data.characters.decode(next(iter(data.test))[0].numpy())
+    lines = start.split("\n")
+    prime = lines[1] + "\n" if len(lines) > 2 and lines[1] else "\n"
+    text = "".join(_sampler(model, data.assets["characters"]).stream(prime, 500, 0.8))
+    write_text(folder / "sample.txt", prime + text + "\n")
+
+
+@click.option("--prime", default="\n", show_default="a line break", help="text to start from (any length)")
+@click.option("--length", type=click.IntRange(min=0), default=500, show_default=True, help="characters to write")
+@click.option(
+    "--temperature",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="below 1: safer, more repetitive text; above 1: more surprising, more misspelt",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="random seed of the sampling")
+def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) -> None:
+    """Write text after a prime, one character at a time, as the model predicts it.
+
+    \b
+    Examples:
+      kt predict RUN_DIR --prime "ROMEO:" --length 500 --temperature 0.8
+      kt predict RUN_DIR --prime "The meaning of life is" --length 200
+    """
+    characters = saved.asset("characters")
+    if not prime:
+        raise click.BadParameter("give at least one character", param_hint="--prime")
+    sampler = _sampler(saved.model, characters)
+    sampler.characters.encode(prime)  # refuse unknown characters before anything is printed
+    click.echo(prime, nl=False)
+    for character in sampler.stream(prime, length, temperature, seed):
+        click.echo(character, nl=False)
+    click.echo()

@@ -1,0 +1,140 @@
+"""char_rnn: the corpora split by position, character vocabularies, a few training steps, and sampling."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import require_data
+
+from kerastoolkit.cli import cli
+from kerastoolkit.data.text import read_corpus, split_by_position, windows
+from kerastoolkit.engine import run_recipe
+from kerastoolkit.errors import DataError, InputError
+from kerastoolkit.registry import get_recipe
+from kerastoolkit.saved import open_saved_run
+from kerastoolkit.text.characters import Characters
+from recipes import char_rnn
+
+TINY = [
+    "units=24",
+    "embedding_size=8",
+    "sequence_length=40",
+    "batch_size=16",
+    "learning_rate=0.02",
+    "train_limit=64",
+    "test_limit=8",
+]
+
+
+@pytest.fixture(scope="module")
+def shakespeare(shared_data_dir) -> str:
+    require_data(shared_data_dir / "text" / "tinyshakespeare.txt")
+    return read_corpus("tinyshakespeare", shared_data_dir)
+
+
+def test_split_by_position_is_90_5_5_with_every_character(shakespeare):
+    splits = split_by_position(shakespeare)
+    assert len(shakespeare) == 1_115_394
+    assert len(splits.characters) == 65
+    assert len(splits.train) == round(0.9 * len(shakespeare))
+    assert abs(len(splits.validation) - len(splits.test)) <= 1
+    assert splits.characters.decode(splits.test[-20:]) == shakespeare[-20:]  # the last 5% is the test set
+
+
+def test_nietzsche_vocabulary_covers_its_held_out_letters(shared_data_dir):
+    require_data(shared_data_dir / "text" / "nietzsche.txt")
+    text = read_corpus("nietzsche", shared_data_dir)
+    splits = split_by_position(text)
+    assert "Æ" not in text[: len(splits.train)] and "Æ" in splits.characters.characters
+    assert len(splits.characters) == 84
+
+
+def test_windows_targets_are_the_inputs_shifted_by_one():
+    inputs, targets = windows(np.arange(25, dtype="int32"), 8)
+    assert inputs.shape == targets.shape == (3, 8)
+    np.testing.assert_array_equal(targets, inputs + 1)
+    assert windows(np.arange(25), 8, limit=2)[0].shape == (2, 8)
+    with pytest.raises(DataError, match="holds no window of 30"):
+        windows(np.arange(25), 30)
+
+
+def test_characters_refuse_what_training_never_saw():
+    characters = Characters("hello world")
+    assert characters.decode(characters.encode("low")) == "low"
+    assert Characters.from_json(characters.to_json()).characters == " dehlorw"
+    with pytest.raises(InputError, match=r"2 character\(s\) never seen in training: 'é', 'Z'"):
+        characters.encode("éZé")
+
+
+def test_a_corrupt_corpus_is_refused(tmp_path):
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "tinyshakespeare.txt").write_text("First Citizen:\n")
+    with pytest.raises(DataError, match="truncated or corrupt"):
+        read_corpus("tinyshakespeare", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(shared_data_dir, tmp_path_factory):
+    require_data(shared_data_dir / "text" / "tinyshakespeare.txt")
+    recipe = get_recipe("char_rnn")
+    config = recipe.make_config([*TINY, "epochs=2"])
+    return run_recipe(recipe, config, runs_dir=tmp_path_factory.mktemp("runs"), data_dir=shared_data_dir)
+
+
+def test_a_few_steps_learn_and_report_nats_and_bits(tiny_run):
+    scores = json.loads((tiny_run.run.path / "metrics.json").read_text())["test"]
+    assert scores["bits_per_char"] == pytest.approx(scores["loss"] / math.log(2))
+    assert scores["loss"] < math.log(65) - 0.3  # below a uniform guess over the 65 characters after 8 steps
+    assert json.loads((tiny_run.run.path / "characters.json").read_text()) == "".join(
+        sorted(set(read_corpus("tinyshakespeare")))
+    )
+    assert len((tiny_run.run.path / "sample.txt").read_text()) > 500
+
+
+def test_sampler_carries_the_state_the_training_graph_computes(tiny_run):
+    saved = open_saved_run(tiny_run.run.path)
+    sampler = char_rnn.Sampler(saved.model, Characters.from_json(saved.asset("characters")))
+    ids = sampler.characters.encode("First Citizen:\nBefore we")[None, :]
+    expected = saved.model.predict(ids, verbose=0)[0, -1]
+    logits, *states = sampler._step([ids[:, :10], *sampler._zero])
+    logits, *_ = sampler._step([ids[:, 10:], *states])
+    np.testing.assert_allclose(np.asarray(logits)[0], expected, rtol=1e-4, atol=1e-5)
+
+
+def kt_predict(run, *options):
+    return CliRunner().invoke(cli, ["predict", str(run.run.path), *options])
+
+
+def test_kt_predict_writes_length_characters_after_the_prime(tiny_run):
+    result = kt_predict(tiny_run, "--prime", "ROMEO:", "--length", "120", "--temperature", "0.8")
+    assert result.exit_code == 0, result.output
+    text = result.output[:-1]  # the closing line break
+    assert text.startswith("ROMEO:") and len(text) == len("ROMEO:") + 120
+    assert kt_predict(tiny_run, "--prime", "ROMEO:", "--length", "120", "--temperature", "0.8").output == result.output
+    assert kt_predict(tiny_run, "--prime", "ROMEO:", "--length", "120", "--seed", "1").output != result.output
+    assert kt_predict(tiny_run, "--prime", "ab", "--length", "0").output == "ab\n"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--temperature", "0"], "Invalid value for '--temperature': 0.0 is not in the range x>0"),
+        (["--temperature", "-1"], "Invalid value for '--temperature'"),
+        (["--length", "-5"], "Invalid value for '--length': -5 is not in the range x>=0"),
+        (["--prime", ""], "Invalid value for --prime: give at least one character"),
+    ],
+)
+def test_kt_predict_refuses_bad_options(tiny_run, options, message):
+    result = kt_predict(tiny_run, *options)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_kt_predict_names_a_character_the_model_never_saw(tiny_run):
+    result = kt_predict(tiny_run, "--prime", "ROMÉO")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["kt: error: 1 character(s) never seen in training: 'É'"]
