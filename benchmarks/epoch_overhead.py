@@ -3,10 +3,11 @@
     KT_DATA_DIR=../shared/data python benchmarks/epoch_overhead.py [--recipe mnist_conv] [--repeats 1]
 
 Plain: `model.fit(x, y, validation_data=...)` on in-memory numpy arrays, batch 128, no callbacks.
-kt:    `run_recipe` with the recipe's defaults and epochs=2: tf.data pipeline (tensorflow-datasets records,
-       cache, per-epoch seeded shuffle, prefetch), BackupAndRestore, history.csv, TensorBoard, run folder.
+kt:    `run_recipe` with the recipe's defaults and epochs=2: tf.data pipeline (tensorflow-datasets records
+       read once into tensors, per-epoch seeded shuffle of indices, batch gather, prefetch), BackupAndRestore,
+       history.csv, TensorBoard, run folder.
 Both train on the same 55,000 images and validate on the same 5,000. The figure is the ratio of kt's
-second-epoch time to plain Keras's (the first epoch includes tracing and, for kt, filling the cache).
+second-epoch time to plain Keras's (the first epoch includes tracing and, for kt, filling the validation cache).
 Target: <= 1.05.
 """
 

@@ -1,7 +1,15 @@
-"""tf.data plumbing shared by every recipe: cached, shuffled, batched, prefetched epochs.
+"""tf.data plumbing shared by every recipe: shuffled, batched, prefetched epochs.
 
 The shuffle order of epoch `e` depends only on (seed, e), not on how many epochs this process has already
 run. A run resumed after a crash therefore sees exactly the batches an uninterrupted run would have seen.
+
+The training split is materialised once as tensors and each epoch shuffles *indices*, then gathers whole
+batches (as Keras does for numpy arrays). Shuffling the examples themselves made every epoch start by copying
+the whole split, element by element, into the shuffle buffer (~170 MB for MNIST) before its first batch,
+a stall that prefetch cannot hide since the next epoch's dataset only starts when the previous one ends.
+A permutation from `shuffle(n, seed)` does not depend on the values shuffled, so the batches are the same as
+shuffling the examples. Splits too large to hold as one tensor (or with elements of varying shape) keep the
+element-wise path.
 """
 
 from __future__ import annotations
@@ -10,6 +18,34 @@ import functools
 import math
 
 import tensorflow as tf
+
+# Above this size (all training examples together), shuffle the examples themselves instead of indices.
+MAX_MATERIALISED_BYTES = 1 << 30
+
+
+def _epoch_batches(examples: tf.data.Dataset, num_examples: int, batch_size: int, seed: int, epoch: int):
+    """One epoch of `examples` (examples or their indices), shuffled by a seed that depends only on (seed, epoch)."""
+    order = examples.shuffle(num_examples, seed=seed * 10_007 + epoch, reshuffle_each_iteration=False)
+    return order.batch(batch_size)
+
+
+def _materialisable(examples: tf.data.Dataset, num_examples: int) -> bool:
+    """Whether `examples` can be held as one tensor per component: fixed shapes, and not too large."""
+    specs = tf.nest.flatten(examples.element_spec)
+    if not all(isinstance(spec, tf.TensorSpec) and spec.shape.is_fully_defined() for spec in specs):
+        return False
+    size = sum(num_examples * spec.shape.num_elements() * max(spec.dtype.size, 1) for spec in specs)
+    return size <= MAX_MATERIALISED_BYTES
+
+
+def _materialise(examples: tf.data.Dataset, num_examples: int):
+    """All of `examples`, each component stacked along a new first axis (same nest as an element)."""
+    stacked = examples.take(num_examples + 1).batch(num_examples + 1).get_single_element()
+    count = tf.nest.flatten(stacked)[0].shape[0]
+    if count != num_examples:
+        held = f"more than {num_examples}" if count > num_examples else str(count)
+        raise ValueError(f"the training split holds {held} examples, not num_examples={num_examples}")
+    return stacked
 
 
 def training_epochs(
@@ -28,13 +64,23 @@ def training_epochs(
     steps = math.ceil(num_examples / batch_size)
     if first_epoch >= epochs:  # resumed after the last epoch's backup: nothing left to train
         return examples.take(0).batch(batch_size), steps
-    cached = examples.cache()
-    per_epoch = [
-        cached.shuffle(num_examples, seed=seed * 10_007 + epoch, reshuffle_each_iteration=False).batch(batch_size)
-        for epoch in range(first_epoch, epochs)
-    ]
-    joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-    return joined.prefetch(tf.data.AUTOTUNE), steps
+    if not _materialisable(examples, num_examples):
+        cached = examples.cache()
+        per_epoch = [
+            _epoch_batches(cached, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)
+        ]
+        joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
+        return joined.prefetch(tf.data.AUTOTUNE), steps
+    stacked = _materialise(examples, num_examples)
+    positions = tf.data.Dataset.range(num_examples)
+    indices = [_epoch_batches(positions, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)]
+    joined = functools.reduce(lambda a, b: a.concatenate(b), indices)
+    batches = joined.map(
+        lambda batch: tf.nest.map_structure(lambda tensor: tf.gather(tensor, batch), stacked),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    return batches.prefetch(tf.data.AUTOTUNE), steps
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
