@@ -59,10 +59,10 @@ PUBLISHED = {
 @dataclass
 class Config(RecipeConfig):
     corpus: Literal["tinyshakespeare", "nietzsche"] = param("tinyshakespeare", "the text to learn")
-    epochs: int = 10
-    batch_size: int = 64
-    learning_rate: float = param(0.003, "Adam's step size at the start (cosine decay to a tenth of it)", above=0.0)
-    sequence_length: int = param(100, "characters per training window (backpropagation through time)", minimum=2)
+    epochs: int = 7
+    batch_size: int = 32
+    learning_rate: float = param(0.006, "Adam's step size at the start (cosine decay to a tenth of it)", above=0.0)
+    sequence_length: int = param(64, "characters per training window (backpropagation through time)", minimum=2)
     embedding_size: int = param(64, "width of each character's embedding", minimum=1)
     units: int = param(256, "units in each LSTM layer", minimum=1)
     layers: int = param(2, "stacked LSTM layers", minimum=1)
