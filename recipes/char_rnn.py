@@ -14,6 +14,12 @@ next 5% validates, the last 5% is the test set. The test loss is the mean cross-
 of the test windows, in nats and in bits per character (nats / ln 2); windows of the same length as training,
 so the first characters of each are predicted with little context, as in nanoGPT's evaluation.
 
+`model=transformer` swaps the LSTMs for the modern comparison, a small GPT in nanoGPT's shape (learned
+positions, `layers` pre-norm blocks of causal self-attention with `heads` heads and a 4x GELU MLP, `units`
+wide); it reads windows of `sequence_length` characters, so it writes by re-reading the last window for each
+new character. nanoGPT's CPU setup is `model=transformer layers=4 heads=4 units=128 embedding_size=128
+sequence_length=64 batch_size=12 learning_rate=0.001`.
+
 Published: no paper reports tinyshakespeare's test loss; the reference is nanoGPT's README (Karpathy, 2022):
 `config/train_shakespeare_char.py`, a 6-layer 10.7M-parameter transformer, reaches a validation loss of
 1.4697 nats in about 3 minutes on one A100 GPU; its CPU configuration (4 layers of 128, block 64, 2,000
@@ -45,7 +51,9 @@ from kerastoolkit.data.splits import Splits
 from kerastoolkit.data.text import read_corpus, split_by_position, windows
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.fileio import write_text
+from kerastoolkit.layers.positions import PositionEmbedding
 from kerastoolkit.text.characters import Characters
+from kerastoolkit.text.sampling import Sampler, sampler_for
 from kerastoolkit.trainer import compiled_scores
 
 PUBLISHED = {
@@ -64,10 +72,12 @@ class Config(RecipeConfig):
     learning_rate: float = param(0.006, "Adam's step size at the start (cosine decay to a tenth of it)", above=0.0)
     sequence_length: int = param(64, "characters per training window (backpropagation through time)", minimum=2)
     embedding_size: int = param(64, "width of each character's embedding", minimum=1)
-    units: int = param(256, "units in each LSTM layer", minimum=1)
-    layers: int = param(2, "stacked LSTM layers", minimum=1)
-    dropout: float = param(0.0, "dropout between the LSTM layers", minimum=0.0, below=1.0)
+    units: int = param(256, "units in each LSTM layer (model=transformer: its width)", minimum=1)
+    layers: int = param(2, "stacked LSTM layers (model=transformer: its blocks)", minimum=1)
+    dropout: float = param(0.0, "dropout between the layers", minimum=0.0, below=1.0)
     clip_norm: float = param(5.0, "each weight's gradient norm is clipped to this", above=0.0)
+    model: Literal["lstm", "transformer"] = param("lstm", "the talks' stacked LSTM, or a small GPT as the modern peer")
+    heads: int = param(4, "attention heads, each units/heads wide (model=transformer)", minimum=1)
 
 
 @dataclass
@@ -98,16 +108,43 @@ def build_data(config: Config, data_dir: str | None = None) -> TextWindows:
     )
 
 
-def build_model(config: Config, data: TextWindows) -> keras.Model:
-    """Embedding -> stacked LSTMs -> logits over the characters. Each LSTM also returns its state, which the
-    training graph ignores and the sampler carries from one character to the next."""
-    vocabulary_size = len(Characters.from_json(data.assets["characters"]))
-    inputs = keras.Input((None,), dtype="int32", name="characters")
-    x = layers.Embedding(vocabulary_size, config.embedding_size, name="embedding")(inputs)
+def stacked_lstm(x: keras.KerasTensor, config: Config) -> keras.KerasTensor:
+    """The talks' net: LSTMs on top of each other. Each also returns its state, which the training graph
+    ignores and the sampler carries from one character to the next."""
     for i in range(config.layers):
         if i and config.dropout:
             x = layers.Dropout(config.dropout)(x)
         x, *_ = layers.LSTM(config.units, return_sequences=True, return_state=True, name=f"lstm_{i + 1}")(x)
+    return x
+
+
+def transformer_block(x: keras.KerasTensor, config: Config) -> keras.KerasTensor:
+    """GPT-2's block: causal self-attention, then a 4x-wide MLP, each after a layer norm and added back."""
+    h = layers.LayerNormalization(epsilon=1e-5)(x)
+    key_size = max(1, config.units // config.heads)  # Keras projects the heads back to `units` wide
+    h = layers.MultiHeadAttention(config.heads, key_size, dropout=config.dropout)(h, h, use_causal_mask=True)
+    x = layers.Add()([x, h])
+    h = layers.LayerNormalization(epsilon=1e-5)(x)
+    h = layers.Dense(4 * config.units, activation="gelu")(h)
+    h = layers.Dropout(config.dropout)(layers.Dense(config.units)(h))
+    return layers.Add()([x, h])
+
+
+def small_gpt(x: keras.KerasTensor, config: Config) -> keras.KerasTensor:
+    """The modern peer (nanoGPT's shape): positions added to the embeddings, `layers` blocks, a final norm."""
+    x = layers.Dense(config.units, use_bias=False)(x) if config.embedding_size != config.units else x
+    x = PositionEmbedding(config.sequence_length, name="positions")(x)
+    for _ in range(config.layers):
+        x = transformer_block(x, config)
+    return layers.LayerNormalization(epsilon=1e-5)(x)
+
+
+def build_model(config: Config, data: TextWindows) -> keras.Model:
+    """Embedding -> the stacked LSTMs (or the transformer) -> logits over the characters."""
+    vocabulary_size = len(Characters.from_json(data.assets["characters"]))
+    inputs = keras.Input((None,), dtype="int32", name="characters")
+    x = layers.Embedding(vocabulary_size, config.embedding_size, name="embedding")(inputs)
+    x = stacked_lstm(x, config) if config.model == "lstm" else small_gpt(x, config)
     logits = layers.Dense(vocabulary_size, name="logits")(x)
     model = keras.Model(inputs, logits, name="char_rnn")
     steps = config.epochs * math.ceil(data.num_train / config.batch_size)
@@ -126,38 +163,8 @@ def evaluate(model: keras.Model, data: TextWindows, config: Config) -> Evaluatio
     return Evaluation({"loss": nats, "bits_per_char": nats / math.log(2)})
 
 
-class Sampler:
-    """Writes text with a trained model one character at a time, carrying each LSTM's state forward."""
-
-    def __init__(self, model: keras.Model, characters: Characters):
-        self.characters = characters
-        lstms = [layer for layer in model.layers if isinstance(layer, layers.LSTM)]
-        ids = keras.Input((None,), dtype="int32")
-        states_in = [keras.Input((layer.units,)) for layer in lstms for _ in range(2)]
-        x, states_out = model.get_layer("embedding")(ids), []
-        for i, layer in enumerate(lstms):
-            x, h, c = layer(x, initial_state=states_in[2 * i : 2 * i + 2])
-            states_out += [h, c]
-        step = keras.Model([ids, *states_in], [model.get_layer("logits")(x[:, -1]), *states_out])
-        self._step = tf.function(lambda inputs: step(inputs, training=False), reduce_retracing=True)
-        self._zero = [np.zeros((1, layer.units), "float32") for layer in lstms for _ in range(2)]
-
-    def stream(self, prime: str, length: int, temperature: float, seed: int = 0) -> Any:
-        """Yield `length` characters following `prime` (which must be non-empty and in the vocabulary)."""
-        rng = np.random.default_rng(seed)
-        ids = self.characters.encode(prime)[None, :]
-        states = self._zero
-        for _ in range(length):
-            logits, *states = self._step([ids, *states])
-            scaled = np.asarray(logits[0], "float64") / temperature
-            probabilities = np.exp(scaled - scaled.max())
-            next_id = rng.choice(len(probabilities), p=probabilities / probabilities.sum())
-            ids = np.array([[next_id]], "int32")
-            yield self.characters.characters[next_id]
-
-
-def _sampler(model: keras.Model, characters_json: str) -> Sampler:
-    return Sampler(model, Characters.from_json(characters_json))
+def _sampler(saved_config: Config, model: keras.Model, characters_json: str) -> Sampler:
+    return sampler_for(model, Characters.from_json(characters_json), window=saved_config.sequence_length)
 
 
 def report(model: keras.Model, data: TextWindows, config: Config, evaluation: Evaluation, folder: Path) -> None:
@@ -165,7 +172,7 @@ def report(model: keras.Model, data: TextWindows, config: Config, evaluation: Ev
     start = data.characters.decode(next(iter(data.test))[0].numpy())
     lines = start.split("\n")
     prime = lines[1] + "\n" if len(lines) > 2 and lines[1] else "\n"
-    text = "".join(_sampler(model, data.assets["characters"]).stream(prime, 500, 0.8))
+    text = "".join(_sampler(config, model, data.assets["characters"]).stream(prime, 500, 0.8))
     write_text(folder / "sample.txt", prime + text + "\n")
 
 
@@ -190,7 +197,7 @@ def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) 
     characters = saved.asset("characters")
     if not prime:
         raise click.BadParameter("give at least one character", param_hint="--prime")
-    sampler = _sampler(saved.model, characters)
+    sampler = _sampler(saved.config, saved.model, characters)
     sampler.characters.encode(prime)  # refuse unknown characters before anything is printed
     click.echo(prime, nl=False)
     for character in sampler.stream(prime, length, temperature, seed):

@@ -17,7 +17,7 @@ from kerastoolkit.errors import DataError, InputError
 from kerastoolkit.registry import get_recipe
 from kerastoolkit.saved import open_saved_run
 from kerastoolkit.text.characters import Characters
-from recipes import char_rnn
+from kerastoolkit.text.sampling import RecurrentSampler, WindowSampler, sampler_for
 
 TINY = [
     "units=24",
@@ -97,12 +97,36 @@ def test_a_few_steps_learn_and_report_nats_and_bits(tiny_run):
 
 def test_sampler_carries_the_state_the_training_graph_computes(tiny_run):
     saved = open_saved_run(tiny_run.run.path)
-    sampler = char_rnn.Sampler(saved.model, Characters.from_json(saved.asset("characters")))
-    ids = sampler.characters.encode("First Citizen:\nBefore we")[None, :]
-    expected = saved.model.predict(ids, verbose=0)[0, -1]
-    logits, *states = sampler._step([ids[:, :10], *sampler._zero])
-    logits, *_ = sampler._step([ids[:, 10:], *states])
-    np.testing.assert_allclose(np.asarray(logits)[0], expected, rtol=1e-4, atol=1e-5)
+    sampler = RecurrentSampler(saved.model, Characters.from_json(saved.asset("characters")))
+    ids = sampler.characters.encode("First Citizen:\nBefore we")
+    expected = saved.model.predict(ids[None, :], verbose=0)[0, -1]
+    logits = sampler.begin(ids[:10])
+    for next_id in ids[10:]:
+        logits = sampler.feed(int(next_id))
+    np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def tiny_transformer(shared_data_dir, tmp_path_factory):
+    require_data(shared_data_dir / "text" / "tinyshakespeare.txt")
+    recipe = get_recipe("char_rnn")
+    config = recipe.make_config([*TINY, "model=transformer", "units=16", "heads=2", "layers=1", "learning_rate=0.01"])
+    return run_recipe(recipe, config, runs_dir=tmp_path_factory.mktemp("runs"), data_dir=shared_data_dir)
+
+
+def test_the_transformer_variant_trains_saves_and_writes_past_its_window(tiny_transformer):
+    scores = json.loads((tiny_transformer.run.path / "metrics.json").read_text())["test"]
+    assert scores["loss"] < math.log(65)
+    saved = open_saved_run(tiny_transformer.run.path)  # model.keras loads with safe_mode on
+    sampler = sampler_for(saved.model, Characters.from_json(saved.asset("characters")), window=40)
+    assert isinstance(sampler, WindowSampler)
+    ids = sampler.characters.encode("First Citizen:\nBefore we proceed any further, hear me speak.")
+    np.testing.assert_allclose(
+        sampler.begin(ids), saved.model.predict(ids[None, -40:], verbose=0)[0, -1], rtol=1e-4, atol=1e-5
+    )
+    result = kt_predict(tiny_transformer, "--prime", "ROMEO:", "--length", "60")  # past the 40-character window
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ROMEO:") and len(result.output) == len("ROMEO:") + 60 + 1
 
 
 def kt_predict(run, *options):
