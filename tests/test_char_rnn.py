@@ -110,7 +110,10 @@ def test_sampler_carries_the_state_the_training_graph_computes(tiny_run):
 def tiny_transformer(shared_data_dir, tmp_path_factory):
     require_data(shared_data_dir / "text" / "tinyshakespeare.txt")
     recipe = get_recipe("char_rnn")
-    config = recipe.make_config([*TINY, "model=transformer", "units=16", "heads=2", "layers=1", "learning_rate=0.01"])
+    overrides = [item for item in TINY if not item.startswith(("units=", "learning_rate="))]
+    config = recipe.make_config(
+        [*overrides, "model=transformer", "units=16", "heads=2", "layers=1", "learning_rate=0.01"]
+    )
     return run_recipe(recipe, config, runs_dir=tmp_path_factory.mktemp("runs"), data_dir=shared_data_dir)
 
 

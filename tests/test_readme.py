@@ -17,7 +17,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 # Lines not run here, and why. Their `kt` commands are still checked: `--help` parses the command and its
 # options, and a `kt run recipe` line's recipe and KEY=VALUE overrides must be valid.
 NOT_RUN = {
-    "pip install . && kt run recipe mnist_conv": "installs, then trains for a quarter of an hour",
+    "pip install . && kt run recipe mnist_conv": "installs, then trains for about three minutes",
     "bash .ci/run": "the whole CI: a new virtual environment and every test",
     "KT_DATA_DIR=../shared/data KT_REQUIRE_DATA=1 python -m pytest -q tests": "this test suite itself",
     "kt run recipe mnist_mlp epochs=20 learning_rate=0.1 --seed 1": "trains",
