@@ -15,8 +15,9 @@ the whole stack plus a softmax layer fine-tuned on the labels by SGD with early 
 Published: SdA-3 1.28% MNIST test error (Vincent et al. 2010, Table 3; DBN-3 1.24%, SAA-3 1.40%, SVM-rbf
 1.40% in the same table, as issue 10 quotes them: the paper's table was not within reach here), i.e. 98.72%
 accuracy. The tutorial (doc/SdA.txt, checked) reports a validation error of 1.39% and a test error of 1.3%
-after 15 pretraining epochs per layer at 0.001 and fine-tuning at 0.1 (36 epochs), batch size 1. The target applies to the default net with
-pretraining on all labels; `pretrain=false` and `labels=N` have none (compare them with benchmarks/sda.py).
+after 15 pretraining epochs per layer at 0.001 and fine-tuning at 0.1 (36 epochs), batch size 1. The target
+applies to the default net pretrained and fine-tuned on all labels; `pretrain=false` and `labels=N` have none
+(benchmarks/sda.py compares them).
 
 Where kt differs from the tutorial: the tutorial trains on single examples (batch size 1: 50,000 steps an
 epoch, about 13 minutes an epoch in 2010); kt uses batches of 32 and keeps the tutorial's step per example in
