@@ -37,17 +37,40 @@ def save_figure(fig: Any, path: Path) -> None:
     pyplot().close(fig)
 
 
+def _stage_starts(history: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:
+    """(first epoch's position, stage name) of each stage after the first, in a history of several stages."""
+    stages = [row.get("stage", "") for row in history]
+    return [(i + 1, stage) for i, stage in enumerate(stages) if i and stage != stages[i - 1]]
+
+
 def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") -> None:
-    """Loss and accuracy per epoch, train against validation, one panel each (rows from history.csv)."""
+    """Loss and accuracy per epoch, train against validation, one panel each (rows from history.csv).
+
+    A run of several stages is drawn end to end, each stage's start marked and named; a metric only some stages
+    have (a pretraining stage has no accuracy) is drawn where it is, and losses that differ in scale between
+    stages (an autoencoder's summed reconstruction error, then a classifier's) on a log scale.
+    """
     plt = pyplot()
-    metrics = [m for m in ("loss", "accuracy") if history and m in history[0]]
+    metrics = [m for m in ("loss", "accuracy") if any(row.get(m) not in (None, "") for row in history)]
     fig, axes = plt.subplots(1, max(len(metrics), 1), figsize=(5 * max(len(metrics), 1), 3.6), squeeze=False)
     steps = np.arange(1, len(history) + 1)
+    starts = _stage_starts(history)
     for ax, metric in zip(axes[0], metrics, strict=False):
         for prefix, label in (("", "train"), ("val_", "validation")):
-            values = [float(row[prefix + metric]) for row in history if row.get(prefix + metric) not in (None, "")]
-            if len(values) == len(steps):
+            values = np.array(
+                [
+                    float(row[prefix + metric]) if row.get(prefix + metric) not in (None, "") else np.nan
+                    for row in history
+                ]
+            )
+            if np.isfinite(values).any():
                 ax.plot(steps, values, marker="o", markersize=3, label=label)
+                positive = values[np.isfinite(values) & (values > 0)]
+                if metric == "loss" and starts and len(positive) and positive.max() > 10 * positive.min():
+                    ax.set_yscale("log")
+        for start, stage in starts:
+            ax.axvline(start - 0.5, color="grey", linewidth=0.8, linestyle=":")
+            ax.annotate(stage, (start - 0.4, 1.0), xycoords=("data", "axes fraction"), fontsize=7, va="top")
         ax.set_xlabel("epoch")
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(metric)

@@ -102,6 +102,10 @@ class Trainer:
         with self.strategy.scope():
             return self.build_model(self.config)
 
+    def finished(self, stage: str) -> bool:
+        """Whether an earlier attempt of this run finished `stage` (then `fit` only loads its weights)."""
+        return self.run.stage_weights(stage).exists()
+
     def validate(self, model: keras.Model, data: Any) -> dict[str, float]:
         """The model's compiled metrics on the validation split (empty when there is none)."""
         if data.validation is None or not data.num_validation:
@@ -119,7 +123,7 @@ class Trainer:
     ) -> None:
         """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off."""
         weights = self.run.stage_weights(stage)
-        if weights.exists():  # finished by an earlier attempt of this run
+        if self.finished(stage):  # by an earlier attempt of this run
             model.load_weights(weights)
             return
         epochs = epochs or self.config.epochs

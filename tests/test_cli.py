@@ -17,9 +17,10 @@ from kerastoolkit.cli import cli
 from kerastoolkit.registry import Published, get_recipe, list_recipes
 
 MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
+AUTOENCODER_RECIPES = ["mnist_autoencoder", "mnist_sda"]
 BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
 CLASSIC_RECIPES = ["backprop_mazur", "char_rnn", "xor"]
-RECIPES = sorted(BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES)
+RECIPES = sorted(AUTOENCODER_RECIPES + BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -96,6 +97,8 @@ def test_registry_reads_recipes_without_importing_them():
         "babi_memn2n": ["evaluate", "predict", "published", "report", "train"],
         "backprop_mazur": ["evaluate", "published", "report", "train"],
         "char_rnn": ["evaluate", "predict", "report"],
+        "mnist_autoencoder": ["evaluate", "published", "report"],
+        "mnist_sda": ["published", "report", "train"],
         "xor": ["evaluate", "report", "train"],
         **{name: [] for name in MNIST_RECIPES},
     }

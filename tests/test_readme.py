@@ -36,6 +36,12 @@ NOT_RUN = {
     'kt predict saved_models/babi_memn2n/RUN --story "Mary went to the kitchen." --question "Where is Mary?"': (
         "needs a finished run"
     ),
+    "kt run recipe mnist_sda": "trains",
+    "kt run recipe mnist_sda pretrain=false": "trains",
+    "kt run recipe mnist_sda labels=1000": "trains",
+    "kt run recipe mnist_autoencoder": "trains",
+    "kt run recipe mnist_autoencoder units=1000,500,250,2 noise=0.2": "trains",
+    "kt run recipe mnist_sda hidden=256,64 corruption=0.25,0.25 pretrain_epochs=1 epochs=2 train_limit=2000": "trains",
     "kt analogy king man woman": "needs the GloVe file and converts it",
     "kt analogy berlin germany france": "needs the GloVe file",
     "kt similar frog": "needs the GloVe file",

@@ -57,6 +57,7 @@ def test_the_image_recipes_are_the_mnist_ones():
         "mnist_conv",
         "mnist_dropout",
         "mnist_mlp",
+        "mnist_sda",
         "mnist_softmax",
     ]
 

@@ -59,3 +59,16 @@ def activity_map(activity: np.ndarray, labels: np.ndarray, class_names: Sequence
     ax.set_ylabel("hidden unit")
     ax.set_title(title)
     save_figure(fig, path)
+
+
+def filter_grid(kernel: np.ndarray, image_shape: tuple[int, int], path: Path, title: str, *, count: int = 100) -> None:
+    """The first `count` units of a dense layer reading images, each unit's weights (a column of `kernel`,
+    (pixels, units)) as a tile of `image_shape`, ten to a row, each from its own darkest to lightest weight."""
+    tiles = [kernel[:, unit].reshape(image_shape) for unit in range(min(count, kernel.shape[1]))]
+    rows = [tiles[start : start + 10] for start in range(0, len(tiles), 10)]
+    image_grid(rows, path, title, stretch=True)
+
+
+def image_rows(rows: dict[str, np.ndarray], path: Path, title: str) -> None:
+    """Rows of digits with a label each (corrupted, reconstructed, original...): pixels 0 black, 1 white."""
+    image_grid(list(rows.values()), path, title, row_labels=list(rows), stretch=False)
