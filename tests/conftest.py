@@ -1,7 +1,7 @@
 """Shared fixtures.
 
-- `KT_CACHE_DIR` points at a fresh session-wide temporary folder for every test (autouse), so tests never read
-  or write the user's cache (prepared tensorflow-datasets data, vectors caches...).
+- `KT_CACHE_DIR` points at a fresh session-wide temporary folder for the whole session, module fixtures included
+  (autouse), so tests never read or write the user's cache (prepared tensorflow-datasets data, vectors caches...).
 - `shared_data_dir`: the real data folder, `$KT_DATA_DIR`.
 - `require_data(path)`: call it before using a real data file. A missing file skips the test, or FAILS it when
   `KT_REQUIRE_DATA=1` (set in CI and on machines that have the data, so a misconfigured folder cannot turn the
@@ -30,9 +30,14 @@ def require_data(path: str | os.PathLike) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kt_cache")
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """$KT_CACHE_DIR for the whole session, set before any module fixture runs (they come before the per-test
+    `kt_cache_dir`), so no fixture prepares data in the user's own cache."""
+    folder = tmp_path_factory.mktemp("kt_cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KT_CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)
