@@ -3,8 +3,9 @@
 After Hinton & Salakhutdinov 2006, "Reducing the Dimensionality of Data with Neural Networks" (Science 313:504):
 an encoder of 1000, 500 and 250 units down to a 30-unit linear code, a mirrored decoder with logistic outputs,
 cross-entropy of the reconstruction. They report an average squared error per test image of 3.00 for the 30-d
-autoencoder against 13.87 for 30-d PCA (Fig. 2; the figures as the issue quotes them: the paper itself was not
-within reach here). `evaluate` scores both here: the sum over the 784 pixels of the squared error, averaged over
+autoencoder against 13.87 for 30-d PCA (Fig. 2B's caption: "3.00, 8.01, and 13.87" for the autoencoder,
+logistic PCA and standard PCA; checked against a copy of the caption, the paper itself was not within reach).
+`evaluate` scores both here: the sum over the 784 pixels of the squared error, averaged over
 the test images, for the autoencoder and for PCA fitted on the same training images (`pca_squared_error_per_image`).
 
 Where kt differs: the paper initialises the net by pretraining a stack of RBMs and fine-tunes it by conjugate
