@@ -56,10 +56,15 @@ class SavedRun:
         return self.run.read_asset(name)
 
 
-def open_saved_run(run_dir: str | os.PathLike) -> SavedRun:
-    """A complete run folder with its recipe and config; RunDirError when it holds no finished run."""
-    run = open_run(run_dir)
+def require_finished(run: Run, run_dir: str | os.PathLike) -> Run:
+    """`run`; RunDirError naming `run_dir` (as the user gave it) unless the run finished (has metrics.json)."""
     if not run.is_complete:
         raise RunDirError(f"{run_dir} is not a finished run (no metrics.json); finish it with kt run --resume")
+    return run
+
+
+def open_saved_run(run_dir: str | os.PathLike) -> SavedRun:
+    """A complete run folder with its recipe and config; RunDirError when it holds no finished run."""
+    run = require_finished(open_run(run_dir), run_dir)
     recipe = get_recipe(run.recipe)
     return SavedRun(run, recipe, run.saved_config(recipe.module.Config))

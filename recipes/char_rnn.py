@@ -53,7 +53,7 @@ from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.fileio import write_text
 from kerastoolkit.layers.positions import PositionEmbedding
 from kerastoolkit.text.characters import Characters
-from kerastoolkit.text.sampling import Sampler, sampler_for
+from kerastoolkit.text.sampling import sampler_for
 from kerastoolkit.trainer import compiled_scores
 
 PUBLISHED = {
@@ -80,23 +80,19 @@ class Config(RecipeConfig):
     heads: int = param(4, "attention heads, each units/heads wide (model=transformer)", minimum=1)
 
 
-@dataclass
-class TextWindows(Splits):
-    characters: Characters | None = None
-
-
 def _split(ids: np.ndarray, config: Config, limit: int = 0) -> tuple[tf.data.Dataset, int]:
     inputs, targets = windows(ids, config.sequence_length, limit)
     return tf.data.Dataset.from_tensor_slices((inputs, targets)), len(inputs)
 
 
-def build_data(config: Config, data_dir: str | None = None) -> TextWindows:
-    """Windows of the corpus, split by position; `train_limit` / `test_limit` count windows."""
+def build_data(config: Config, data_dir: str | None = None) -> Splits:
+    """Windows of the corpus, split by position; `train_limit` / `test_limit` count windows. The characters are
+    the asset `characters` (saved with the run as characters.json)."""
     text = split_by_position(read_corpus(config.corpus, data_dir))
     train, num_train = _split(text.train, config, config.train_limit)
     validation, num_validation = _split(text.validation, config)
     test, num_test = _split(text.test, config, config.test_limit)
-    return TextWindows(
+    return Splits(
         train=train,
         validation=validation,
         test=test,
@@ -104,7 +100,6 @@ def build_data(config: Config, data_dir: str | None = None) -> TextWindows:
         num_validation=num_validation,
         num_test=num_test,
         assets={"characters": text.characters.to_json()},
-        characters=text.characters,
     )
 
 
@@ -139,9 +134,13 @@ def small_gpt(x: keras.KerasTensor, config: Config) -> keras.KerasTensor:
     return layers.LayerNormalization(epsilon=1e-5)(x)
 
 
-def build_model(config: Config, data: TextWindows) -> keras.Model:
+def _characters(data: Splits) -> Characters:
+    return Characters.from_json(data.assets["characters"])
+
+
+def build_model(config: Config, data: Splits) -> keras.Model:
     """Embedding -> the stacked LSTMs (or the transformer) -> logits over the characters."""
-    vocabulary_size = len(Characters.from_json(data.assets["characters"]))
+    vocabulary_size = len(_characters(data))
     inputs = keras.Input((None,), dtype="int32", name="characters")
     x = layers.Embedding(vocabulary_size, config.embedding_size, name="embedding")(inputs)
     x = stacked_lstm(x, config) if config.model == "lstm" else small_gpt(x, config)
@@ -157,22 +156,18 @@ def build_model(config: Config, data: TextWindows) -> keras.Model:
     return model
 
 
-def evaluate(model: keras.Model, data: TextWindows, config: Config) -> Evaluation:
+def evaluate(model: keras.Model, data: Splits, config: Config) -> Evaluation:
     """Test cross-entropy per character, in nats (`loss`) and in bits (`bits_per_char`)."""
     nats = compiled_scores(model, data.test, config.batch_size)["loss"]
     return Evaluation({"loss": nats, "bits_per_char": nats / math.log(2)})
 
 
-def _sampler(saved_config: Config, model: keras.Model, characters_json: str) -> Sampler:
-    return sampler_for(model, Characters.from_json(characters_json), window=saved_config.sequence_length)
-
-
-def report(model: keras.Model, data: TextWindows, config: Config, evaluation: Evaluation, folder: Path) -> None:
+def report(model: keras.Model, data: Splits, config: Config, evaluation: Evaluation, folder: Path) -> None:
     """sample.txt: 500 characters at temperature 0.8, primed with the test text's first whole line."""
-    start = data.characters.decode(next(iter(data.test))[0].numpy())
-    lines = start.split("\n")
+    sampler = sampler_for(model, _characters(data), window=config.sequence_length)
+    lines = sampler.characters.decode(next(iter(data.test))[0].numpy()).split("\n")
     prime = lines[1] + "\n" if len(lines) > 2 and lines[1] else "\n"
-    text = "".join(_sampler(config, model, data.assets["characters"]).stream(prime, 500, 0.8))
+    text = "".join(sampler.stream(prime, 500, 0.8))
     write_text(folder / "sample.txt", prime + text + "\n")
 
 
@@ -194,10 +189,10 @@ def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) 
       kt predict RUN_DIR --prime "ROMEO:" --length 500 --temperature 0.8
       kt predict RUN_DIR --prime "The meaning of life is" --length 200
     """
-    characters = saved.asset("characters")
     if not prime:
         raise click.BadParameter("give at least one character", param_hint="--prime")
-    sampler = _sampler(saved.config, saved.model, characters)
+    characters = Characters.from_json(saved.asset("characters"))
+    sampler = sampler_for(saved.model, characters, window=saved.config.sequence_length)
     sampler.characters.encode(prime)  # refuse unknown characters before anything is printed
     click.echo(prime, nl=False)
     for character in sampler.stream(prime, length, temperature, seed):

@@ -39,7 +39,7 @@ from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.inside.draw import filter_grid, image_rows
-from kerastoolkit.layers.tied import MaskingNoise
+from kerastoolkit.layers.tied import MaskingNoise, masked
 from kerastoolkit.registry import Published
 from kerastoolkit.report import pyplot, save_figure
 
@@ -190,8 +190,7 @@ def report(model: keras.Model, data: AutoencoderSplits, config: Config, evaluati
     digits = test[:SHOWN]
     rows: dict[str, np.ndarray] = {}
     if config.noise:
-        rng = np.random.default_rng(0)
-        rows["corrupted"] = digits * (rng.random(digits.shape) >= config.noise)
+        rows["corrupted"] = masked(digits, config.noise)
     rows["autoencoder"] = _reconstruct(model, rows.get("corrupted", digits), config.batch_size)
     mean, directions = data.pca(config.units[-1])
     rows[f"PCA ({config.units[-1]})"] = np.clip(pca_reconstruct(digits, mean, directions), 0.0, 1.0)

@@ -44,6 +44,7 @@ from kerastoolkit.data.mnist import ImageSplits, load_splits
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.inside.draw import filter_grid, image_rows
+from kerastoolkit.layers.tied import masked
 from kerastoolkit.pretraining import pretrain_stack
 from kerastoolkit.registry import Published
 from kerastoolkit.trainer import Trainer
@@ -129,8 +130,7 @@ def draw_first_layer(autoencoder: keras.Model, data: ImageSplits, config: Config
         encoder.kernel.numpy(), (28, 28), folder / "filters.png", f"mnist_sda: first layer, pretrained, {noise}"
     )
     digits = _test_digits(data, SHOWN).reshape(-1, 28 * 28)
-    rng = np.random.default_rng(0)
-    corrupted = digits * (rng.random(digits.shape) >= config.corruption[0])
+    corrupted = masked(digits, config.corruption[0])
     reconstructed = autoencoder.predict(corrupted, verbose=0)
     shown = {"corrupted": corrupted, "reconstructed": reconstructed, "original": digits}
     title = f"mnist_sda: the first layer's denoising autoencoder, {noise}"

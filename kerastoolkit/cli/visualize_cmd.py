@@ -14,6 +14,7 @@ from kerastoolkit.errors import RunDirError, UnknownRecipeError
 from kerastoolkit.inside import DEFAULT_EXAMPLES, DEFAULT_STEPS
 from kerastoolkit.registry import RecipeInfo, get_recipe, list_recipes
 from kerastoolkit.runs import open_run
+from kerastoolkit.saved import require_finished
 
 
 def _image_recipe(run_dir: Path) -> RecipeInfo:
@@ -30,8 +31,7 @@ def _image_recipe(run_dir: Path) -> RecipeInfo:
             f"kt visualize works for runs of: {image_recipes}"
         )
     run.saved_config(recipe.config_class)  # a damaged config.json is refused before TensorFlow loads
-    if not run.is_complete:
-        raise RunDirError(f"{run_dir} is not a finished run (no metrics.json); finish it with kt run --resume")
+    require_finished(run, run_dir)
     return recipe
 
 

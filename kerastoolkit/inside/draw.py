@@ -9,6 +9,13 @@ import numpy as np
 
 from kerastoolkit.report import pyplot, save_figure
 
+PER_ROW = 10  # small pictures in one row of a grid
+
+
+def in_rows(items: Sequence, per_row: int = PER_ROW) -> list[list]:
+    """`items` cut into rows of `per_row` (the last may be shorter), for `image_grid` and its captions."""
+    return [list(items[i : i + per_row]) for i in range(0, len(items), per_row)]
+
 
 def image_grid(
     rows: Sequence[np.ndarray],
@@ -65,8 +72,7 @@ def filter_grid(kernel: np.ndarray, image_shape: tuple[int, int], path: Path, ti
     """The first `count` units of a dense layer reading images, each unit's weights (a column of `kernel`,
     (pixels, units)) as a tile of `image_shape`, ten to a row, each from its own darkest to lightest weight."""
     tiles = [kernel[:, unit].reshape(image_shape) for unit in range(min(count, kernel.shape[1]))]
-    rows = [tiles[start : start + 10] for start in range(0, len(tiles), 10)]
-    image_grid(rows, path, title, stretch=True)
+    image_grid(in_rows(tiles), path, title, stretch=True)
 
 
 def image_rows(rows: dict[str, np.ndarray], path: Path, title: str) -> None:

@@ -14,14 +14,13 @@ import numpy as np
 import tensorflow as tf
 
 from kerastoolkit.inside.ascent import ascend, noise
-from kerastoolkit.inside.draw import activity_map, image_grid
+from kerastoolkit.inside.draw import activity_map, image_grid, in_rows
 from kerastoolkit.inside.net import Net
 
 FILTERS = 100  # first-layer filters shown at most
 UNITS = 100  # hidden units in the activity map at most: the talk shows 100 of 625
 CHANNELS = 8  # channels (or units) maximised per layer
 DREAMS = 4  # test digits dreamt on
-PER_ROW = 10
 
 
 @dataclass
@@ -43,10 +42,6 @@ class Skipped(Exception):
 Picture = Callable[[Subject, Path, np.random.Generator], str]
 
 
-def _rows(items: Sequence, per_row: int = PER_ROW) -> list[list]:
-    return [list(items[i : i + per_row]) for i in range(0, len(items), per_row)]
-
-
 def _chosen(scores: tf.Tensor, units: Sequence[int]) -> tf.Tensor:
     """Image i's score for unit `units[i]`: (images, units) -> (images,)."""
     return tf.linalg.diag_part(tf.gather(scores, list(units), axis=1))
@@ -64,8 +59,8 @@ def first_layer_filters(subject: Subject, path: Path, rng: np.random.Generator) 
         some = f"{FILTERS} of the" if len(filters) > FILTERS else "the"
         what = f"the weights of {some} {len(filters)} units of {layer.name}, each as a picture"
     shown = filters[:FILTERS]
-    captions = _rows(subject.class_names) if layer is subject.net.head else None  # softmax regression: templates
-    image_grid(_rows(shown), path, f"First layer: {what}", captions=captions)
+    captions = in_rows(subject.class_names) if layer is subject.net.head else None  # softmax regression: templates
+    image_grid(in_rows(shown), path, f"First layer: {what}", captions=captions)
     return what
 
 
@@ -96,7 +91,7 @@ def class_maximisation(subject: Subject, path: Path, rng: np.random.Generator) -
     probabilities = keras.ops.convert_to_numpy(tf.nn.softmax(subject.net.class_scores(images)))
     captions = [f"{name}: p {probabilities[c, c]:.2f}" for c, name in enumerate(subject.class_names[: len(images)])]
     what = f"an input for each of the {len(images)} classes, {subject.steps} steps from noise"
-    image_grid(_rows(images), path, f"What the net sees in each class: {what}", captions=_rows(captions))
+    image_grid(in_rows(images), path, f"What the net sees in each class: {what}", captions=in_rows(captions))
     return what
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -103,6 +104,11 @@ class TiedDense(keras.layers.Layer):
             "activation": keras.activations.serialize(self.activation),
             "use_bias": self.use_bias,
         }
+
+
+def masked(images: np.ndarray, rate: float, seed: int = 0) -> np.ndarray:
+    """`MaskingNoise` in numpy, for pictures: each value set to 0 with probability `rate`, the others kept."""
+    return images * (np.random.default_rng(seed).random(images.shape) >= rate)
 
 
 @keras.saving.register_keras_serializable(package="kerastoolkit")

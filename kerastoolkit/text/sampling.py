@@ -13,6 +13,7 @@ draw each character from softmax(logits / temperature) with their own seeded ran
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 
 import keras
@@ -22,19 +23,19 @@ import tensorflow as tf
 from kerastoolkit.text.characters import Characters
 
 
-class Sampler:
+class Sampler(ABC):
     """Draws characters one at a time; subclasses say how the model reads the text so far (`begin`, `feed`)."""
 
     def __init__(self, characters: Characters):
         self.characters = characters
 
+    @abstractmethod
     def begin(self, ids: np.ndarray) -> np.ndarray:
         """Read the prime's ids; return the scores of the character that follows."""
-        raise NotImplementedError
 
+    @abstractmethod
     def feed(self, next_id: int) -> np.ndarray:
         """Read one more character; return the scores of the character that follows."""
-        raise NotImplementedError
 
     def stream(self, prime: str, length: int, temperature: float, seed: int = 0) -> Iterator[str]:
         """Yield `length` characters following `prime` (non-empty, every character in the vocabulary)."""
