@@ -47,6 +47,7 @@ from kerastoolkit.inside.draw import filter_grid, image_rows
 from kerastoolkit.layers.tied import masked
 from kerastoolkit.pretraining import pretrain_stack
 from kerastoolkit.registry import Published
+from kerastoolkit.stopping import ResumableEarlyStopping
 from kerastoolkit.trainer import Trainer
 
 PUBLISHED = {
@@ -154,7 +155,8 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
             draw_first_layer(autoencoders[0], data, config, folder)
     if config.labels:  # the first N training images keep their labels
         data = dataclasses.replace(data, train=data.train.take(config.labels), num_train=config.labels)
-    stopping = keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience)
+    history = trainer.run.read_history()  # a resumed fine-tuning counts its patience from where it was cut off
+    stopping = ResumableEarlyStopping(history, "finetune", monitor="val_loss", patience=config.patience)
     trainer.fit(model, data, stage="finetune", callbacks=[stopping])
     best = trainer.run.best_weights("finetune")
     if best.exists():  # the epoch with the lowest validation loss (kept on disk, so a resumed run has it too)
