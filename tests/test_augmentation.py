@@ -82,7 +82,9 @@ def test_elastic_distortion_bends_a_digit_locally():
     bent = distort(images, augment=("elastic",), elastic_alpha=34.0, elastic_sigma=4.0)
     assert bent.shape == images.shape and bent.min() >= 0.0 and bent.max() <= 1.0
     assert np.abs(bent - images).sum(axis=(1, 2, 3)).min() > 1.0  # every image changed
-    np.testing.assert_allclose(centre_of_mass(bent), centre_of_mass(images), atol=3.0)  # bent, not thrown away
+    # Bent, not thrown away: the smoothed field moves pixels by about alpha / (2 sqrt(3 pi) sigma) = 1.4 px (std).
+    moved = np.abs(centre_of_mass(bent) - centre_of_mass(images))
+    assert moved.mean() < 2.5 and moved.max() < 6.0 and moved.mean() > 0.2
 
 
 def test_smoothing_is_a_zero_padded_gaussian_convolution():

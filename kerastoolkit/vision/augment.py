@@ -21,6 +21,7 @@ whole batch, so all distortions together cost one resampling.
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -110,29 +111,40 @@ class Distorter:
 
     def distort(self, images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
         """Images (batch, height, width, channels) in [0, 1], each distorted by its own draw from `seed`."""
-        shape = tf.shape(images)
-        batch, height, width = shape[0], shape[1], shape[2]
-        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 4)
-        ys, xs = tf.meshgrid(tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32), indexing="ij")
-        cy, cx = (tf.cast(height, tf.float32) - 1) / 2, (tf.cast(width, tf.float32) - 1) / 2
-        ys, xs = ys[None] - cy, xs[None] - cx  # about the centre, (1, height, width)
+        batch = tf.shape(images)[0]
+        seeds = tf.random.experimental.stateless_split(tf.cast(seed, tf.int64), 2)
+        limits = tf.constant([self.rotation, self.scaling, self.scaling, self.translation, self.translation])
+        affine = tf.random.stateless_uniform((batch, 5), seeds[0], -1.0, 1.0) * limits
+        if "elastic" not in self.names:
+            return self._resample(images, affine)
+        field = tf.random.stateless_uniform((batch, *images.shape[1:3], 2), seeds[1], -1.0, 1.0)
+        return self._resample(images, affine, field)
 
-        def uniform(seed: tf.Tensor, limit: float, count: int = 1) -> tf.Tensor:
-            draw = tf.random.stateless_uniform((batch, 1, 1, count), seed, -limit, limit)
-            return [draw[..., i] for i in range(count)]
+    def _resample(self, images: tf.Tensor, affine: tf.Tensor, field: tf.Tensor | None = None) -> tf.Tensor:
+        """`images` read at the grid of `affine` (angle, y and x scale - 1, y and x shift as fractions: (batch,
+        5)) plus the smoothed `field`; XLA-compiled (the random draws stay outside, so they are XLA's or not)."""
+        return _compiled_resample(images, affine, field, self.alpha, self.sigma)
 
-        (angle,) = uniform(seeds[0], self.rotation)
-        scale_y, scale_x = (1 + s for s in uniform(seeds[1], self.scaling, 2))
-        shift_y, shift_x = uniform(seeds[2], self.translation, 2)
-        cos, sin = tf.cos(angle), tf.sin(angle)
-        # The pixel each output pixel reads: rotated back, unscaled, unshifted.
-        source_y = (cos * ys - sin * xs) / scale_y + cy - shift_y * tf.cast(height, tf.float32)
-        source_x = (sin * ys + cos * xs) / scale_x + cx - shift_x * tf.cast(width, tf.float32)
-        if "elastic" in self.names:
-            field = tf.random.stateless_uniform((batch, *images.shape[1:3], 2), seeds[3], -1.0, 1.0)
-            field = self.alpha * smooth(field, self.sigma)
-            source_y, source_x = source_y + field[..., 0], source_x + field[..., 1]
-        return tf.clip_by_value(bilinear(images, source_y, source_x), 0.0, 1.0)
+
+@functools.partial(tf.function, jit_compile=True, reduce_retracing=True)
+def _compiled_resample(
+    images: tf.Tensor, affine: tf.Tensor, field: tf.Tensor | None, alpha: float, sigma: float
+) -> tf.Tensor:
+    """Fused into a few kernels by XLA: about twice as fast on a CPU as the same ops one by one."""
+    shape = tf.shape(images)
+    height, width = tf.cast(shape[1], tf.float32), tf.cast(shape[2], tf.float32)
+    ys, xs = tf.meshgrid(tf.range(height), tf.range(width), indexing="ij")
+    cy, cx = (height - 1) / 2, (width - 1) / 2
+    ys, xs = ys[None] - cy, xs[None] - cx  # about the centre, (1, height, width)
+    angle, scale_y, scale_x, shift_y, shift_x = (affine[:, i, None, None] for i in range(5))
+    cos, sin = tf.cos(angle), tf.sin(angle)
+    # The pixel each output pixel reads: rotated back, unscaled, unshifted.
+    source_y = (cos * ys - sin * xs) / (1 + scale_y) + cy - shift_y * height
+    source_x = (sin * ys + cos * xs) / (1 + scale_x) + cx - shift_x * width
+    if field is not None:
+        field = alpha * smooth(field, sigma)
+        source_y, source_x = source_y + field[..., 0], source_x + field[..., 1]
+    return tf.clip_by_value(bilinear(images, source_y, source_x), 0.0, 1.0)
 
 
 def distorter(config: Any) -> Distorter | None:
