@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 import keras
+import numpy as np
 from keras import layers
 
 from kerastoolkit.losses import SparseSmoothedCrossentropy
+from kerastoolkit.vision.whitening import fitted_preprocessing
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -47,3 +49,14 @@ def conv_net(config: Any, *, name: str = "mnist_conv", preprocessing: keras.laye
         metrics=["accuracy"],
     )
     return model
+
+
+def training_images(data: Any) -> np.ndarray:
+    """The whole training split's images as one array (to fit preprocessing on)."""
+    return np.concatenate([images for images, *_ in data.train.batch(8192).as_numpy_iterator()])
+
+
+def preprocessed_net(config: Any, data: Any, *, name: str) -> keras.Model:
+    """`conv_net` behind the config's `preprocess` (none, standardise, zca) fitted on `data`'s training split."""
+    images = training_images(data) if config.preprocess != "none" else None
+    return conv_net(config, name=name, preprocessing=fitted_preprocessing(config.preprocess, images))
