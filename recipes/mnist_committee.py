@@ -37,7 +37,6 @@ from kerastoolkit.vision.config import AugmentConfig
 from kerastoolkit.vision.convnet import preprocessed_net
 
 PUBLISHED = {"metric": "accuracy", "value": 0.9977, "source": "Ciresan, Meier & Schmidhuber 2012, 35 nets"}
-IMAGE_SHAPE = (28, 28, 1)  # MNIST digits, pixels in [0, 1]: an image recipe (kt visualize)
 
 
 @dataclass

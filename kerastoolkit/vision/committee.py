@@ -17,6 +17,7 @@ import tensorflow as tf
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.inside.draw import image_grid, in_rows
+from kerastoolkit.report import pyplot, save_figure
 
 MOST_ERRORS = 60  # wrong digits drawn in errors.png
 
@@ -62,19 +63,18 @@ def plot_errors(
     model: keras.Model, test: tf.data.Dataset, batch_size: int, class_names: Sequence[str], path: Path, title: str
 ) -> int:
     """errors.png: the test images the committee gets wrong (at most MOST_ERRORS), each captioned with its true
-    and predicted class. Returns how many it gets wrong."""
+    and predicted class (only a heading where there are none). Returns how many it gets wrong."""
     labels, outputs = test_outputs(model, test, batch_size)
     predicted = outputs.mean(axis=0).argmax(axis=-1)
     wrong = np.flatnonzero(predicted != labels)
     shown = wrong[:MOST_ERRORS]
     images = np.concatenate([x.numpy() for x, _ in evaluation_batches(test, batch_size)])[shown]
     captions = [f"{class_names[labels[i]]} -> {class_names[predicted[i]]}" for i in shown]
+    heading = f"{title}: {len(wrong)} errors (true -> predicted)"
     if len(shown):
-        image_grid(
-            in_rows(list(images)),
-            path,
-            f"{title}: {len(wrong)} errors (true -> predicted)",
-            captions=in_rows(captions),
-            stretch=False,
-        )
+        image_grid(in_rows(list(images)), path, heading, captions=in_rows(captions), stretch=False)
+    else:
+        fig = pyplot().figure(figsize=(4, 1))
+        fig.text(0.5, 0.5, heading, ha="center", va="center")
+        save_figure(fig, path)
     return len(wrong)
