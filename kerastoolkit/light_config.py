@@ -28,6 +28,7 @@ LIGHT_IMPORTS = frozenset(
         "kerastoolkit.config",
         "kerastoolkit.errors",
         "kerastoolkit.qa.config",
+        "kerastoolkit.vision.config",
     }
 )
 _LIGHT_MODULES = "kerastoolkit._light_recipes"  # where the reduced modules are registered in sys.modules

@@ -3,6 +3,10 @@
 Each stage backs up its state at every epoch end (`keras.callbacks.BackupAndRestore`), and a finished stage
 saves its weights. A run started again with `--resume` skips finished stages, restores the unfinished one at
 its last finished epoch, and replays the same shuffled batches (see `data.pipeline.training_epochs`).
+
+A recipe whose Config declares distortions (`vision.config.AugmentConfig`) gets them in every stage's input
+pipeline without a line of its own (`vision.augment`), seeded by the stage's seed, and `augmentation.png` in the
+run folder: some training images and distorted versions of each.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import tensorflow as tf
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.fileio import atomic_path
 from kerastoolkit.runs import Run
+from kerastoolkit.vision.augment import distorter, draw_examples
 
 
 def verbosity() -> int:
@@ -120,8 +125,12 @@ class Trainer:
         stage: str = "train",
         epochs: int | None = None,
         callbacks: list[keras.callbacks.Callback] | None = None,
+        seed: int | None = None,
     ) -> None:
-        """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off."""
+        """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off.
+
+        `seed` (default: the run's) sets the stage's shuffling and distortions: a committee member's own.
+        """
         weights = self.run.stage_weights(stage)
         if self.finished(stage):  # by an earlier attempt of this run
             model.load_weights(weights)
@@ -129,13 +138,18 @@ class Trainer:
         epochs = epochs or self.config.epochs
         backup = self.run.backup_dir / stage
         first_epoch = _restored_epoch(backup)
+        seed = self.seed if seed is None else seed
+        augment = distorter(self.config)
+        if augment is not None and not (self.run.path / "augmentation.png").exists():
+            draw_examples(data.train, augment, self.run.path / "augmentation.png", seed)
         train, steps = training_epochs(
             data.train,
             num_examples=data.num_train,
             batch_size=self.config.batch_size,
-            seed=self.seed,
+            seed=seed,
             first_epoch=first_epoch,
             epochs=epochs,
+            augment=augment,
         )
         history = HistoryRecorder(self.run, stage, first_epoch)
         validation, checkpoint = None, []

@@ -25,62 +25,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import keras
-from keras import layers
 
-from kerastoolkit.config import TrainingConfig, param
 from kerastoolkit.data.mnist import ImageSplits, load_splits
-from kerastoolkit.losses import SparseSmoothedCrossentropy
 from kerastoolkit.schedules import WarmupCosine
+from kerastoolkit.vision.config import ConvNetConfig
+from kerastoolkit.vision.convnet import conv_net
 
 PUBLISHED = {"metric": "accuracy", "value": 0.995, "source": "LeCun et al., MNIST table; Radford's talk"}
 IMAGE_SHAPE = (28, 28, 1)  # MNIST digits, pixels in [0, 1]: an image recipe (kt visualize)
 
 
 @dataclass
-class Config(TrainingConfig):
-    epochs: int = 8
-    batch_size: int = 128
-    learning_rate: float = param(0.003, "peak learning rate (after the warm-up; cosine to 0 by the end)", above=0.0)
-    warmup_epochs: float = param(0.5, "epochs of linear warm-up from 0 to the peak learning rate", minimum=0.0)
-    filters: int = param(16, "filters in the first block (the second has twice as many)", minimum=1)
-    dense_units: int = param(256, "units in the dense layer", minimum=1)
-    dropout: float = param(0.4, "dropout before the classifier", minimum=0.0, below=1.0)
-    bn_momentum: float = param(0.9, "momentum of batch normalisation's moving statistics", minimum=0.0, below=1.0)
-    label_smoothing: float = param(0.1, "label smoothing of the cross-entropy", minimum=0.0, below=1.0)
+class Config(ConvNetConfig):
+    """The net and schedule above (`kerastoolkit.vision`, shared with mnist_conv_augmented and mnist_committee)."""
 
 
 def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:
     return load_splits("mnist", **config.split_sizes(), data_dir=data_dir)
 
 
-def conv_block(x: keras.KerasTensor, filters: int, momentum: float) -> keras.KerasTensor:
-    """Two 3x3 convolutions, each batch-normalised before its ReLU, then 2x2 max pooling."""
-    for _ in range(2):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=momentum)(x)
-        x = layers.ReLU()(x)
-    return layers.MaxPooling2D()(x)
-
-
 def build_model(config: Config) -> keras.Model:
-    inputs = keras.Input(IMAGE_SHAPE)
-    x = conv_block(inputs, config.filters, config.bn_momentum)
-    x = conv_block(x, 2 * config.filters, config.bn_momentum)
-    x = layers.Flatten()(x)
-    x = layers.Dense(config.dense_units, use_bias=False)(x)
-    x = layers.BatchNormalization(momentum=config.bn_momentum)(x)
-    x = layers.ReLU()(x)
-    x = layers.Dropout(config.dropout)(x)
-    outputs = layers.Dense(10, activation="softmax")(x)
-    model = keras.Model(inputs, outputs, name="mnist_conv")
-    model.compile(
-        optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=SparseSmoothedCrossentropy(config.label_smoothing)
-        if config.label_smoothing
-        else "sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return conv_net(config, name="mnist_conv")
 
 
 def callbacks(config: Config) -> list[keras.callbacks.Callback]:

@@ -20,7 +20,8 @@ MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
 AUTOENCODER_RECIPES = ["mnist_autoencoder", "mnist_sda"]
 BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
 CLASSIC_RECIPES = ["backprop_mazur", "char_rnn", "xor"]
-RECIPES = sorted(AUTOENCODER_RECIPES + BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES)
+VISION_RECIPES = ["mnist_committee", "mnist_conv_augmented"]
+RECIPES = sorted(AUTOENCODER_RECIPES + BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES + VISION_RECIPES)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -98,6 +99,8 @@ def test_registry_reads_recipes_without_importing_them():
         "backprop_mazur": ["evaluate", "published", "report", "train"],
         "char_rnn": ["evaluate", "predict", "report"],
         "mnist_autoencoder": ["evaluate", "published", "report"],
+        "mnist_committee": ["evaluate", "published", "report", "train"],
+        "mnist_conv_augmented": ["published"],
         "mnist_sda": ["published", "report", "train"],
         "xor": ["evaluate", "report", "train"],
         **{name: [] for name in MNIST_RECIPES},

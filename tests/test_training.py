@@ -48,6 +48,7 @@ def small_runs(tmp_path_factory, shared_data_dir):
 
 def test_every_mnist_recipe_is_trained_here():
     elsewhere = {"mnist_autoencoder", "mnist_sda"}  # in stages, with pictures of their own: tests/test_sda.py
+    elsewhere |= {"mnist_committee", "mnist_conv_augmented"}  # with augmentation: tests/test_committee.py
     names = [recipe.name for recipe in list_recipes() if recipe.name.startswith("mnist_")]
     assert [name for name in names if name not in elsewhere] == MNIST_RECIPES
 

@@ -10,17 +10,41 @@ a stall that prefetch cannot hide since the next epoch's dataset only starts whe
 A permutation from `shuffle(n, seed)` does not depend on the values shuffled, so the batches are the same as
 shuffling the examples. Splits too large to hold as one tensor (or with elements of varying shape) keep the
 element-wise path.
+
+`augment(batch, seed)` (e.g. `vision.augment.Distorter`) transforms each batch after the gather, in parallel and in
+order; its `seed` is a stateless seed made of (seed, epoch, batch index in the epoch), so a resumed epoch replays
+the same random transformations too.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
+from typing import Any
 
 import tensorflow as tf
 
 # Above this size (all training examples together), shuffle the examples themselves instead of indices.
 MAX_MATERIALISED_BYTES = 1 << 30
+
+Augment = Callable[[Any, tf.Tensor], Any]  # (batch, stateless seed of shape (2,)) -> batch
+
+
+def batch_seed(seed: int, epoch: int, step: tf.Tensor) -> tf.Tensor:
+    """The stateless seed of batch `step` of `epoch`: the same in every run with `seed`, resumed or not."""
+    return tf.stack([tf.constant(seed, tf.int64), epoch * (1 << 32) + tf.cast(step, tf.int64)])
+
+
+def _augmented(batches: tf.data.Dataset, augment: Augment | None, seed: int, epoch: int) -> tf.data.Dataset:
+    """`batches` of one epoch, each transformed by `augment` with its own (seed, epoch, index) seed."""
+    if augment is None:
+        return batches
+    return batches.enumerate().map(
+        lambda step, batch: augment(batch, batch_seed(seed, epoch, step)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
 
 
 def _epoch_batches(examples: tf.data.Dataset, num_examples: int, batch_size: int, seed: int, epoch: int):
@@ -56,8 +80,9 @@ def training_epochs(
     seed: int,
     first_epoch: int,
     epochs: int,
+    augment: Augment | None = None,
 ) -> tuple[tf.data.Dataset, int]:
-    """Batches for epochs first_epoch..epochs-1, each fully shuffled with its own seed.
+    """Batches for epochs first_epoch..epochs-1, each fully shuffled with its own seed (and augmented, if given).
 
     Returns the dataset and the number of steps in one epoch (for `fit(steps_per_epoch=...)`).
     """
@@ -67,20 +92,30 @@ def training_epochs(
     if not _materialisable(examples, num_examples):
         cached = examples.cache()
         per_epoch = [
-            _epoch_batches(cached, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)
+            _augmented(_epoch_batches(cached, num_examples, batch_size, seed, epoch), augment, seed, epoch)
+            for epoch in range(first_epoch, epochs)
         ]
         joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
         return joined.prefetch(tf.data.AUTOTUNE), steps
     stacked = _materialise(examples, num_examples)
     positions = tf.data.Dataset.range(num_examples)
-    indices = [_epoch_batches(positions, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)]
-    joined = functools.reduce(lambda a, b: a.concatenate(b), indices)
-    batches = joined.map(
+    per_epoch = [
+        _augmented(
+            _gathered(stacked, _epoch_batches(positions, num_examples, batch_size, seed, epoch)), augment, seed, epoch
+        )
+        for epoch in range(first_epoch, epochs)
+    ]
+    joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
+    return joined.prefetch(tf.data.AUTOTUNE), steps
+
+
+def _gathered(stacked: Any, indices: tf.data.Dataset) -> tf.data.Dataset:
+    """The examples at each batch of `indices`, gathered from the materialised split, in parallel and in order."""
+    return indices.map(
         lambda batch: tf.nest.map_structure(lambda tensor: tf.gather(tensor, batch), stacked),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
-    return batches.prefetch(tf.data.AUTOTUNE), steps
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:

@@ -1,0 +1,80 @@
+"""Committees: several nets' softmax outputs averaged (Ciresan, Meier & Schmidhuber 2012, "Multi-column deep
+neural networks for image classification"), scored member by member, and the errors they still make.
+
+`committee(members)` is one Keras model: the input goes to every member and `Average` merges their outputs, so
+the saved model.keras is the committee and loads with safe_mode on (its members are nested functional models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from kerastoolkit.data.pipeline import evaluation_batches
+from kerastoolkit.evaluation import Evaluation
+from kerastoolkit.inside.draw import image_grid, in_rows
+from kerastoolkit.report import pyplot, save_figure
+
+MOST_ERRORS = 60  # wrong digits drawn in errors.png
+
+
+def committee(members: Sequence[keras.Model], name: str = "committee") -> keras.Model:
+    """One model whose output is the mean of the members' outputs (members' names must differ)."""
+    inputs = keras.Input(tuple(members[0].inputs[0].shape[1:]))
+    outputs = keras.layers.Average(name="average")([member(inputs) for member in members])
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def members_of(model: keras.Model) -> list[keras.Model]:
+    """The member nets of a `committee` model (also of one loaded from model.keras)."""
+    return [layer for layer in model.layers if isinstance(layer, keras.Model)]
+
+
+def test_outputs(model: keras.Model, test: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of `test` and each member's class probabilities, (members, examples, classes)."""
+    batches = evaluation_batches(test, batch_size)
+    labels = np.concatenate([y.numpy() for _, y in batches])
+    outputs = np.stack([member.predict(batches, verbose=0) for member in members_of(model)])
+    return labels, outputs
+
+
+def committee_evaluation(model: keras.Model, test: tf.data.Dataset, batch_size: int) -> Evaluation:
+    """The committee's test accuracy and error (its members' outputs averaged, as the model does), and a
+    breakdown with each member's accuracy (`members.csv`)."""
+    labels, outputs = test_outputs(model, test, batch_size)
+    accuracy = float(np.mean(outputs.mean(axis=0).argmax(axis=-1) == labels))
+    member_accuracies = [float(np.mean(output.argmax(axis=-1) == labels)) for output in outputs]
+    rows = [
+        {"net": f"member {i}", "accuracy": a, "errors": round((1 - a) * len(labels))}
+        for i, a in enumerate(member_accuracies, 1)
+    ]
+    rows.append({"net": "committee", "accuracy": accuracy, "errors": round((1 - accuracy) * len(labels))})
+    scores = {"accuracy": accuracy, "error": 1 - accuracy, "mean_member_accuracy": float(np.mean(member_accuracies))}
+    return Evaluation(scores, rows, breakdown_name="members")
+
+
+def plot_errors(
+    model: keras.Model, test: tf.data.Dataset, batch_size: int, class_names: Sequence[str], path: Path, title: str
+) -> int:
+    """errors.png: the test images the committee gets wrong (at most MOST_ERRORS), each captioned with its true
+    and predicted class (only a heading where there are none). Returns how many it gets wrong."""
+    labels, outputs = test_outputs(model, test, batch_size)
+    predicted = outputs.mean(axis=0).argmax(axis=-1)
+    wrong = np.flatnonzero(predicted != labels)
+    shown = wrong[:MOST_ERRORS]
+    images = np.concatenate([x.numpy() for x, _ in evaluation_batches(test, batch_size)])[shown]
+    captions = [f"{class_names[labels[i]]} -> {class_names[predicted[i]]}" for i in shown]
+    heading = f"{title}: {len(wrong)} errors (true -> predicted)"
+    if len(shown):
+        image_grid(in_rows(list(images)), path, heading, captions=in_rows(captions), stretch=False)
+    else:
+        fig = pyplot().figure(figsize=(4, 1))
+        fig.text(0.5, 0.5, heading, ha="center", va="center")
+        save_figure(fig, path)
+    return len(wrong)

@@ -1,0 +1,62 @@
+"""The MNIST conv net of `recipes/mnist_conv.py`, shared by the image recipes (augmented, committee members).
+
+Two blocks of two 3x3 convolutions (`filters`, then twice as many) with batch normalisation and 2x2 max pooling,
+a dense layer with dropout, a softmax; Adam, label smoothing. An optional preprocessing layer (standardisation
+or ZCA whitening fitted on the training split, `vision.whitening`) goes first, so the saved model holds it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+from keras import layers
+
+from kerastoolkit.losses import SparseSmoothedCrossentropy
+from kerastoolkit.vision.whitening import fitted_preprocessing
+
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def conv_block(x: keras.KerasTensor, filters: int, momentum: float) -> keras.KerasTensor:
+    """Two 3x3 convolutions, each batch-normalised before its ReLU, then 2x2 max pooling."""
+    for _ in range(2):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization(momentum=momentum)(x)
+        x = layers.ReLU()(x)
+    return layers.MaxPooling2D()(x)
+
+
+def conv_net(config: Any, *, name: str = "mnist_conv", preprocessing: keras.layers.Layer | None = None) -> keras.Model:
+    """The compiled net of a `vision.config.ConvNetConfig`, images of IMAGE_SHAPE in, class probabilities out."""
+    inputs = keras.Input(IMAGE_SHAPE)
+    x = preprocessing(inputs) if preprocessing is not None else inputs
+    x = conv_block(x, config.filters, config.bn_momentum)
+    x = conv_block(x, 2 * config.filters, config.bn_momentum)
+    x = layers.Flatten()(x)
+    x = layers.Dense(config.dense_units, use_bias=False)(x)
+    x = layers.BatchNormalization(momentum=config.bn_momentum)(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(config.dropout)(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs, outputs, name=name)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss=SparseSmoothedCrossentropy(config.label_smoothing)
+        if config.label_smoothing
+        else "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def training_images(data: Any) -> np.ndarray:
+    """The whole training split's images as one array (to fit preprocessing on)."""
+    return np.concatenate([images for images, *_ in data.train.batch(8192).as_numpy_iterator()])
+
+
+def preprocessed_net(config: Any, data: Any, *, name: str) -> keras.Model:
+    """`conv_net` behind the config's `preprocess` (none, standardise, zca) fitted on `data`'s training split."""
+    images = training_images(data) if config.preprocess != "none" else None
+    return conv_net(config, name=name, preprocessing=fitted_preprocessing(config.preprocess, images))

@@ -1,0 +1,82 @@
+"""A committee of MNIST conv nets trained on distorted digits, their softmax outputs averaged: 99.7% or better.
+
+Reproduces the MNIST record of Ciresan, Meier & Schmidhuber 2012 ("Multi-column deep neural networks for image
+classification", CVPR): 35 conv nets (five trained on each of seven copies of the digits, width-normalised to
+different widths), each trained on distorted digits, their outputs averaged: 0.23% test error (99.77%; the
+abstract's figure, checked). Here the members are mnist_conv's net (`kerastoolkit.vision.convnet`), default 5,
+each with its own initial weights, its own shuffling and its own distortions (`kerastoolkit.vision.augment`,
+seeded per member), on the original digits only (no width normalisation). The saved model is the committee itself
+(one Keras model averaging the members), the breakdown (`members.csv`) each member's test accuracy beside the
+committee's, and `errors.png` the test digits the committee still gets wrong, as in the paper's figure of its
+remaining errors.
+
+    kt run recipe mnist_committee
+    kt run recipe mnist_committee members=3 epochs=6
+
+Each member is a training stage (`member_1` ... `member_N`): a run killed while training member 3 resumes with
+member 3, at its last finished epoch. A member trains for 8 epochs (about 3 minutes on two CPU cores).
+
+What it reaches here: see docs/RESULTS.md (`benchmarks/vision.py --part committee`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+
+from kerastoolkit.config import param
+from kerastoolkit.data.mnist import ImageSplits, load_splits
+from kerastoolkit.engine import Trainer
+from kerastoolkit.evaluation import Evaluation
+from kerastoolkit.registry import Published
+from kerastoolkit.schedules import WarmupCosine
+from kerastoolkit.vision.committee import committee, committee_evaluation, plot_errors
+from kerastoolkit.vision.config import AugmentConfig
+from kerastoolkit.vision.convnet import preprocessed_net
+
+PUBLISHED = {"metric": "accuracy", "value": 0.9977, "source": "Ciresan, Meier & Schmidhuber 2012, 35 nets"}
+
+
+@dataclass
+class Config(AugmentConfig):
+    epochs: int = 8
+    members: int = param(5, "nets in the committee, each trained in its own stage", minimum=1, maximum=100)
+
+
+def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:
+    return load_splits(config.dataset, **config.split_sizes(), data_dir=data_dir)
+
+
+def build_model(config: Config, data: ImageSplits) -> keras.Model:
+    """One member, with the preprocessing fitted on the training split (the committee is assembled in `train`)."""
+    return preprocessed_net(config, data, name="member")
+
+
+def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Trainer) -> keras.Model:
+    """Train member i in stage `member_i` from fresh weights, with its own shuffling and distortions; return
+    the committee of all members."""
+    members = []
+    for index in range(1, config.members + 1):
+        member = trainer.fresh_model(index)
+        member.name = f"member_{index}"
+        schedule = WarmupCosine(config.learning_rate, config.warmup_epochs)
+        trainer.fit(member, data, stage=f"member_{index}", seed=trainer.seed * 1_000 + index, callbacks=[schedule])
+        members.append(member)
+    return committee(members, name="mnist_committee")
+
+
+def evaluate(model: keras.Model, data: ImageSplits, config: Config) -> Evaluation:
+    """The committee's test accuracy, and each member's beside it (`members.csv`)."""
+    return committee_evaluation(model, data.test, config.batch_size)
+
+
+def report(model: keras.Model, data: ImageSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:
+    """errors.png: the test images the committee still gets wrong, true and predicted class under each."""
+    plot_errors(model, data.test, config.batch_size, data.class_names, folder / "errors.png", "mnist_committee")
+
+
+def published(config: Config) -> Published | None:
+    """The paper's MNIST record; none for Fashion-MNIST."""
+    return Published(**PUBLISHED) if config.dataset == "mnist" else None

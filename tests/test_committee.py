@@ -1,0 +1,95 @@
+"""mnist_committee and mnist_conv_augmented end to end on small slices: complete run folders, a committee stopped
+in its second member and resumed scores as an uninterrupted one, the saved committee and ZCA net load safely."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import keras
+import pytest
+
+from kerastoolkit.engine import evaluate_run, run_recipe
+from kerastoolkit.registry import get_recipe
+from kerastoolkit.saved import load_model
+
+TINY = ["batch_size=64", "train_limit=512", "validation_size=128", "test_limit=256", "filters=4", "dense_units=16"]
+# Dropout draws from a Keras seed generator whose state a resumed stage does not get back (the engine's backup
+# holds the weights and the optimizer), so the resume comparison runs without dropout: then it is exact.
+COMMITTEE = ["members=2", "epochs=2", "augment=elastic,affine", "dropout=0", *TINY]
+RUN_FILES = ["model.keras", "metrics.json", "members.csv", "errors.png", "augmentation.png", "curves.png"]
+
+
+class StopInSecondMember(keras.callbacks.Callback):
+    """Cuts the run off after the first epoch of member 2 (its backup is written first), as a crash would."""
+
+    def __init__(self):
+        super().__init__()
+        self.epochs_seen = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.epochs_seen += 1
+        if self.epochs_seen == 3:
+            raise KeyboardInterrupt
+
+
+@pytest.fixture(scope="module")
+def committee_runs(tmp_path_factory, shared_data_dir):
+    """An uninterrupted committee of 2 tiny members, and the same stopped in member 2 then resumed."""
+    runs_dir = tmp_path_factory.mktemp("committee")
+    recipe = get_recipe("mnist_committee")
+    config = recipe.make_config(COMMITTEE)
+    straight = run_recipe(recipe, config, runs_dir=runs_dir / "straight", seed=5)
+    with pytest.raises(KeyboardInterrupt):
+        run_recipe(recipe, config, runs_dir=runs_dir / "stopped", seed=5, callbacks=[StopInSecondMember()])
+    (folder,) = (runs_dir / "stopped" / "mnist_committee").iterdir()
+    assert not (folder / "metrics.json").exists()
+    resumed = run_recipe(recipe, config, resume=folder)
+    return straight, resumed
+
+
+def test_committee_leaves_a_complete_run_folder(committee_runs):
+    straight, _ = committee_runs
+    folder = straight.run.path
+    for name in RUN_FILES:
+        assert (folder / name).exists(), name
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert [row["net"] for row in metrics["breakdown"]["rows"]] == ["member 1", "member 2", "committee"]
+    assert metrics["test"]["accuracy"] == pytest.approx(metrics["breakdown"]["rows"][-1]["accuracy"])
+    with (folder / "history.csv").open() as f:
+        stages = [row["stage"] for row in csv.DictReader(f)]
+    assert stages == ["member_1", "member_1", "member_2", "member_2"]
+    model = load_model(straight.run)  # safe_mode
+    assert [layer.name for layer in model.layers if isinstance(layer, keras.Model)] == ["member_1", "member_2"]
+
+
+def test_members_differ_and_eval_rescores_the_saved_committee(committee_runs):
+    straight, _ = committee_runs
+    first, second = (layer for layer in load_model(straight.run).layers if isinstance(layer, keras.Model))
+    assert (first.get_weights()[0] != second.get_weights()[0]).any()  # own initial weights, own distortions
+    again = evaluate_run(straight.run.path, get_recipe("mnist_committee"))
+    assert again.scores["accuracy"] == pytest.approx(straight.scores["accuracy"])
+    assert "committee" in again.summary
+
+
+def test_resumed_committee_matches_an_uninterrupted_one(committee_runs):
+    straight, resumed = committee_runs
+    with (resumed.run.path / "history.csv").open() as f:
+        assert [(row["stage"], row["epoch"]) for row in csv.DictReader(f)] == [
+            ("member_1", "1"),
+            ("member_1", "2"),
+            ("member_2", "1"),
+            ("member_2", "2"),
+        ]
+    assert resumed.scores["accuracy"] == pytest.approx(straight.scores["accuracy"], abs=1e-9)
+    assert resumed.evaluation.breakdown == straight.evaluation.breakdown
+
+
+def test_augmented_net_with_zca_whitening_saves_and_loads(tmp_path, shared_data_dir):
+    recipe = get_recipe("mnist_conv_augmented")
+    config = recipe.make_config(["epochs=1", "preprocess=zca", "augment=elastic", *TINY])
+    result = run_recipe(recipe, config, runs_dir=tmp_path, seed=1)
+    assert (result.run.path / "augmentation.png").exists()
+    model = load_model(result.run)  # safe_mode, with the fitted Whitening layer
+    assert any(type(layer).__name__ == "Whitening" for layer in model.layers)
+    assert evaluate_run(result.run.path, recipe).scores["accuracy"] == pytest.approx(result.scores["accuracy"])
