@@ -102,6 +102,6 @@ def main() -> None:
     cli(prog_name="kt")
 
 
-from kerastoolkit.cli import predict_cmd, recipes_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
+from kerastoolkit.cli import predict_cmd, recipes_cmd, tune_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
 
-__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "vectors_cmd", "visualize_cmd"]
+__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "tune_cmd", "vectors_cmd", "visualize_cmd"]

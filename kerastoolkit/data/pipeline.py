@@ -70,7 +70,7 @@ def training_epochs(
             _epoch_batches(cached, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)
         ]
         joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-        return joined.prefetch(tf.data.AUTOTUNE), steps
+        return by_batches(joined.prefetch(tf.data.AUTOTUNE)), steps
     stacked = _materialise(examples, num_examples)
     positions = tf.data.Dataset.range(num_examples)
     indices = [_epoch_batches(positions, num_examples, batch_size, seed, epoch) for epoch in range(first_epoch, epochs)]
@@ -80,9 +80,21 @@ def training_epochs(
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
-    return batches.prefetch(tf.data.AUTOTUNE), steps
+    return by_batches(batches.prefetch(tf.data.AUTOTUNE)), steps
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
     """Batches in a fixed order, cached after the first pass (validation and test sets)."""
-    return examples.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
+    return by_batches(examples.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE))
+
+
+def by_batches(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` sharded by batches (`AutoShardPolicy.DATA`) where tf.distribute shards it.
+
+    Only a multi-worker strategy shards: each worker then reads the same batches, keeps its share of every
+    global batch, and all of them see every example. Left to AUTO, TensorFlow first tries to shard by input
+    file, which would give each worker different files, or none, of a split made from a few tfds records.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)
