@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -89,3 +93,36 @@ def test_click_refuses_no_trials_and_an_unknown_algorithm(tmp_path, option):
     )
     assert code == 2 and "Error: Invalid value for" in err and "Traceback" not in err
     assert not list(Path(tmp_path).iterdir())
+
+
+def test_tune_help_imports_neither_tensorflow_nor_keras_tuner():
+    code = (
+        "import sys\n"
+        "from kerastoolkit.cli import cli\n"
+        "try:\n    cli(['tune', 'recipe', '--help'], prog_name='kt')\nexcept SystemExit as e:\n    assert not e.code\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+def test_a_killed_search_resumes_and_finishes_its_trials(tmp_path, shared_data_dir):
+    command = [sys.executable, "-m", "kerastoolkit", "tune", "recipe", "mnist_softmax", "learning_rate=0.01..0.5:log"]
+    args = [*TINY, "epochs=3", "--trials", "3", "--runs-dir", str(tmp_path)]
+    args.remove("epochs=1")
+    killed = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list(tmp_path.glob("tune_mnist_softmax_*/trial_1/history.csv")):
+        assert killed.poll() is None and time.monotonic() < deadline, "the second trial never started"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    (folder,) = tmp_path.glob("tune_mnist_softmax_*")
+    assert not (folder / "best.json").exists()
+    resumed = subprocess.run(
+        [*command[:-1], "--resume", str(folder)], capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    with (folder / "trials.csv").open() as f:
+        assert sorted(row["trial"] for row in csv.DictReader(f)) == ["0", "1", "2"]
+    assert (folder / "best.json").is_file()

@@ -7,13 +7,14 @@ TensorFlow and keras-tuner are imported, and before the tuning folder exists.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from kerastoolkit.cli import NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
 from kerastoolkit.cli.recipes_cmd import _config_class, _runs_dir_option
 from kerastoolkit.errors import ConfigError
-from kerastoolkit.registry import get_recipe
+from kerastoolkit.registry import RecipeInfo, get_recipe
 
 ALGORITHMS = ("grid", "random", "bayesian", "hyperband")
 
@@ -85,7 +86,7 @@ def tune_recipe(
     _finish(recipe, folder, spec, data)
 
 
-def _resume(recipe, folder: Path, data_dir: str | None) -> None:  # noqa: ANN001
+def _resume(recipe: RecipeInfo, folder: Path, data_dir: str | None) -> None:
     load_tensorflow()
     from kerastoolkit.tuning import search
 
@@ -97,7 +98,7 @@ def _resume(recipe, folder: Path, data_dir: str | None) -> None:  # noqa: ANN001
     _finish(recipe, folder, spec, data)
 
 
-def _finish(recipe, folder: Path, spec: dict, data) -> None:  # noqa: ANN001
+def _finish(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) -> None:
     from kerastoolkit.tuning import search
 
     rows = search.search(recipe, folder, spec, data)
