@@ -126,3 +126,18 @@ def test_a_killed_search_resumes_and_finishes_its_trials(tmp_path, shared_data_d
     with (folder / "trials.csv").open() as f:
         assert sorted(row["trial"] for row in csv.DictReader(f)) == ["0", "1", "2"]
     assert (folder / "best.json").is_file()
+
+
+@pytest.mark.parametrize("algorithm", ["grid", "bayesian", "hyperband"])
+def test_every_algorithm_searches(tmp_path, shared_data_dir, algorithm):
+    args = ["learning_rate=0.05,0.2", "epochs=2", "train_limit=200", "validation_size=100", "--trials", "2"]
+    code, out, err = invoke(
+        "tune", "recipe", "mnist_softmax", *args, "--algorithm", algorithm, "--runs-dir", str(tmp_path)
+    )
+    assert code == 0, out + err
+    (folder,) = tmp_path.glob("tune_mnist_softmax_*")
+    best = json.loads((folder / "best.json").read_text())
+    assert best["learning_rate"] in (0.05, 0.2) and (folder / "tuning.png").is_file()
+    with (folder / "trials.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert 1 <= len(rows) <= 2 if algorithm == "hyperband" else len(rows) == 2

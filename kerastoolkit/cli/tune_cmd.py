@@ -28,7 +28,13 @@ def tune_group() -> None:
 @click.argument("name")
 @click.argument("space", nargs=-1, metavar="[KEY=RANGE|KEY=VALUE]...")
 @click.option("--algorithm", type=click.Choice(ALGORITHMS), default="random", show_default=True)
-@click.option("--trials", type=click.IntRange(min=1), default=10, show_default=True, help="Trials at most.")
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Trials at most (hyperband: its brackets, from epochs, decide).",
+)
 @click.option("--objective", default=None, help="Validation score to optimise (default: val_ + the recipe's metric).")
 @data_dir_option()
 @_runs_dir_option

@@ -203,7 +203,6 @@ def new_search(
     data = recipe.module.build_data(base, data_dir)
     if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
         raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
-    folder = Path(runs_dir) / f"tune_{recipe.name}_{time.strftime('%Y%m%d-%H%M%S')}"
     spec = {
         "recipe": recipe.name,
         "algorithm": algorithm,
@@ -214,6 +213,11 @@ def new_search(
         "space": [d.to_dict() for d in dimensions],
         "base": to_dict(base),
     }
+    try:
+        make_oracle(algorithm, spec, hyperparameters(dimensions), base)  # refused here, not inside the folder
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"--algorithm {algorithm}: {exc}") from None
+    folder = Path(runs_dir) / f"tune_{recipe.name}_{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True)
     write_json(folder / SPEC_FILE, spec)
     return folder, spec, data
