@@ -12,16 +12,19 @@ module sets `LEARNING_RATE_BATCH`: `engine.scaled_learning_rate`). Layers whose 
 batch one device sees (batch normalisation's statistics, dropout's random masks) make scores differ a little
 between strategies; the equality test uses mnist_mlp, which has neither.
 
-Evaluation "dropped batches" under `mirrored` on the CPU (commit 9bac4c9, which then refused it): that was
-seen with an earlier pipeline, which cached the tfds records element by element and concatenated per-epoch
-datasets, and left tf.distribute's auto-shard policy at AUTO; the commit's removed comment says the auto-shard
-rewrite stripped the records' `assert_cardinality`, after which the last, partial validation batch went
-missing. With today's pipeline (the training split materialised and gathered by shuffled indices, evaluation
-batches cached after batching) the scores under `mirrored` on 2 logical CPUs equal the default strategy's to
-float precision (1 and 2 epochs; partial last batches in train, validation and test; 5,000 validation
-examples), so the drop was not reproduced. The auto-shard rewrite is nonetheless taken out of the question at
-its root: every dataset kt hands to Keras says `AutoShardPolicy.DATA` (`data.pipeline.by_batches`), which
-on one machine means no rewrite at all, and across workers a split of each global batch.
+Why evaluation "dropped batches" under `mirrored` (commit 9bac4c9 refused it on the CPU for that): under any
+distribution strategy, Keras 3's `evaluate` and `fit` first read one batch from an iterator over the dataset
+(`TensorFlowTrainer._maybe_symbolic_build`, to build the model's metrics) and then drop that iterator and start
+again; with the default strategy they skip that read. kt's validation and test batches were
+`batch().cache()`: the dropped iterator had begun writing the in-memory cache, tf.data discards a partly written
+cache when its iterator is destroyed ("The calling iterator did not fully read the dataset being cached ...
+will be discarded"), and the pass that ran meanwhile could end after the batches cached so far. So the first
+evaluation of each split (the test set, always, and validation in the first epoch) scored a few batches only,
+how many depending on timing: 96 of 300 test images in one run here, all of them when the machine was idle.
+It had nothing to do with auto-sharding, the per-epoch datasets or the partial last batch. The fix is at the
+cache: `data.pipeline.filled_cache` completes it in one pass before Keras sees the dataset (evaluation
+batches, and the element cache of splits too large to materialise), so no dropped iterator can cut it. Every
+dataset also says `AutoShardPolicy.DATA` (`data.pipeline.by_batches`) for the multi-worker strategy.
 
 `multi-worker`: `tf.distribute.MultiWorkerMirroredStrategy` over the workers named in `TF_CONFIG` (checked
 without TensorFlow by `cluster_spec`). Every worker runs the same command; the chief (the "chief" task, else

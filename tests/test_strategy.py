@@ -131,3 +131,43 @@ def test_a_malformed_tf_config_is_refused_in_one_line(text, message):
     with pytest.raises(ConfigError, match=message) as error:
         cluster_spec(text)
     assert "\n" not in str(error.value)
+
+
+# The root cause of the dropped evaluation batches, at its smallest: a slow split, evaluated once under mirrored.
+FIRST_EVALUATION = """
+import time
+import numpy as np
+import tensorflow as tf
+from kerastoolkit.strategy import get_strategy, split_cpu
+split_cpu(2)
+import keras
+from kerastoolkit.data.pipeline import evaluation_batches
+
+class Count(keras.metrics.Metric):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.n = self.add_weight(name="n", initializer="zeros")
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.n.assign_add(tf.cast(tf.shape(y_true)[0], "float32"))
+    def result(self):
+        return self.n
+
+def slow(x):
+    time.sleep(0.002)
+    return x
+
+with get_strategy("mirrored").scope():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[Count()])
+x = np.arange(300, dtype="float32").reshape(-1, 1)
+split = tf.data.Dataset.from_tensor_slices((x, x)).map(
+    lambda a, b: (tf.reshape(tf.numpy_function(slow, [a], tf.float32), (1,)), b)
+)
+print("COUNTED", model.evaluate(evaluation_batches(split, 64), verbose=0, return_dict=True)["count"])
+"""
+
+
+def test_the_first_evaluation_under_mirrored_counts_every_example():
+    result = subprocess.run([sys.executable, "-c", FIRST_EVALUATION], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "COUNTED 300.0" in result.stdout, result.stdout  # 64 (one batch) with a lazily filled cache
