@@ -24,9 +24,11 @@ folder before training starts.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import platform
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 from kerastoolkit.saved import load_model
-from kerastoolkit.strategy import STRATEGIES, get_strategy
+from kerastoolkit.strategy import STRATEGIES, get_strategy, is_chief, num_replicas
 from kerastoolkit.trainer import Trainer, compiled_scores
 
 __all__ = ["STRATEGIES", "RunResult", "Trainer", "evaluate_run", "finish_run", "get_strategy", "run_recipe"]
@@ -58,6 +60,7 @@ class RunResult:
     metric: str
     seconds: float
     summary: str
+    chief: bool = True  # False on a worker of a cluster other than the chief: its run folder is gone
 
     @property
     def scores(self) -> dict[str, float]:
@@ -114,6 +117,19 @@ def _prepare(recipe: RecipeInfo, config: Any, seed: int, resume: str | Path | No
     return run.saved_config(recipe.config_class), int(run.read_config()["seed"]), run
 
 
+def scaled_learning_rate(module: Any, config: Any) -> Any:
+    """`config` with its learning rate scaled linearly with the global batch, where the recipe says so.
+
+    A recipe whose module sets `LEARNING_RATE_BATCH = B` gives its learning rate for batches of B; a run with
+    `batch_size` N (global, over every replica) then trains with learning_rate * N / B (Goyal et al. 2017).
+    Without it the learning rate is used as given, whatever the batch and the number of replicas.
+    """
+    reference = getattr(module, "LEARNING_RATE_BATCH", None)
+    if not reference or config.batch_size == reference:
+        return config
+    return dataclasses.replace(config, learning_rate=config.learning_rate * config.batch_size / reference)
+
+
 def run_recipe(
     recipe: RecipeInfo,
     config: Any,
@@ -131,29 +147,80 @@ def run_recipe(
     module = recipe.module
     config = from_dict(module.Config, to_dict(config))  # the module's own Config, from a light one (registry)
     distribution = get_strategy(strategy)  # refused before anything is written
+    chief, replicas = is_chief(distribution), num_replicas(distribution)
     keras.utils.set_random_seed(seed)
-    if run is None:
+    if run is None and chief:
         check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
-    if run is None:
-        settings = {"recipe": recipe.name, "seed": seed, "strategy": strategy, "hyperparameters": to_dict(config)}
-        run = create_run(runs_dir, recipe.name, settings)
+    # Another worker of a cluster runs the same steps (they are collective) in a folder of its own, deleted at the end.
+    worker_root = None if chief else Path(tempfile.mkdtemp(prefix="kt-worker-"))
+    chief_run = run
+    if run is None or worker_root is not None:
+        settings = {
+            "recipe": recipe.name,
+            "seed": seed,
+            "strategy": strategy,
+            "replicas": replicas,
+            "learning_rate_used": scaled_learning_rate(module, config).learning_rate,
+            "hyperparameters": to_dict(config),
+        }
+        run = create_run(worker_root or runs_dir, recipe.name, settings)
+        if worker_root is not None and chief_run is not None:  # resumed: where the chief's backup says
+            _copy_resume_state(chief_run, run)
+    try:
+        result = _train_and_finish(recipe, config, run, data, seed, distribution, callbacks, started, chief)
+    finally:
+        if worker_root is not None:
+            shutil.rmtree(worker_root, ignore_errors=True)
+    return result
+
+
+def _copy_resume_state(source: Run, target: Run) -> None:
+    """A resumed worker starts from the chief's backup and finished stages (all workers hold the same weights)."""
+    for name in ("backup_dir", "stages_dir"):
+        if getattr(source, name).is_dir():
+            shutil.copytree(getattr(source, name), getattr(target, name), dirs_exist_ok=True)
+
+
+def _train_and_finish(
+    recipe: RecipeInfo,
+    config: Any,
+    run: Run,
+    data: Any,
+    seed: int,
+    distribution: tf.distribute.Strategy,
+    callbacks: list[keras.callbacks.Callback] | None,
+    started: float,
+    chief: bool,
+) -> RunResult:
+    module = recipe.module
     for name, value in (getattr(data, "assets", None) or {}).items():
         run.write_asset(name, value)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
     build = model_builder(module, data)
+    trained = scaled_learning_rate(module, config)
     with distribution.scope():
-        model = build(config)
-    trainer = Trainer(run, config, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
+        model = build(trained)
+    trainer = Trainer(run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
+    if not chief:
+        trainer.verbose = 0
     if recipe.has_hook("train"):
-        model = module.train(model, data, config, trainer) or model
+        model = module.train(model, data, trained, trainer) or model
     else:
-        trainer.fit(model, data, callbacks=module.callbacks(config) if recipe.has_hook("callbacks") else None)
-    return finish_run(recipe, run, model, data, config, seed, started)
+        trainer.fit(model, data, callbacks=module.callbacks(trained) if recipe.has_hook("callbacks") else None)
+    result = finish_run(recipe, run, model, data, config, seed, started, distribution)
+    return dataclasses.replace(result, chief=chief)
 
 
 def finish_run(
-    recipe: RecipeInfo, run: Run, model: keras.Model, data: Any, config: Any, seed: int, started: float
+    recipe: RecipeInfo,
+    run: Run,
+    model: keras.Model,
+    data: Any,
+    config: Any,
+    seed: int,
+    started: float,
+    distribution: tf.distribute.Strategy | None = None,
 ) -> RunResult:
     """Score the test set once, then write the breakdown, plots, model.keras and (last) metrics.json."""
     evaluation = evaluate_model(recipe, model, data, config)
@@ -186,6 +253,8 @@ def finish_run(
             "wall_time_s": round(seconds, 1),
             "train_time_s": round(train_seconds, 1),
             "epochs": len(history),
+            "strategy": run.read_config().get("strategy", "default"),
+            "replicas": num_replicas(distribution) if distribution is not None else 1,
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "versions": _versions(),
         },

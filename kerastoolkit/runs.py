@@ -1,6 +1,6 @@
 """Run folders: one folder per run, `saved_models/RECIPE/YYYYmmdd-HHMMSS/`, every file written atomically.
 
-config.json    recipe, seed, strategy and every hyperparameter as run (written first)
+config.json    recipe, seed, strategy, replicas, learning rate used and every hyperparameter (written first)
 history.csv    one row per epoch and stage
 backup/        BackupAndRestore state while training (removed once the run is complete)
 stages/        the weights of each finished training stage, for resume (removed once the run is complete)

@@ -17,6 +17,10 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 # Lines not run here, and why. Their `kt` commands are still checked: `--help` parses the command and its
 # options, and a `kt run recipe` line's recipe and KEY=VALUE overrides must be valid.
 NOT_RUN = {
+    "kt run recipe mnist_conv --strategy mirrored": "trains",
+    "kt run recipe mnist_conv --strategy mirrored --cpu-replicas 2": "trains",
+    "kt tune recipe mnist_conv learning_rate=1e-4..1e-2:log dropout=0.2,0.3,0.5 epochs=2 --trials 8": "searches",
+    "kt run recipe mnist_conv --config saved_models/tune_mnist_conv_20261124-101500/best.json": "needs a search",
     "pip install . && kt run recipe mnist_conv": "installs, then trains for about three minutes",
     "bash .ci/run": "the whole CI: a new virtual environment and every test",
     "KT_DATA_DIR=../shared/data KT_REQUIRE_DATA=1 python -m pytest -q tests": "this test suite itself",

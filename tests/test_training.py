@@ -189,28 +189,6 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
     assert abs(accuracy - expected) <= 0.001, (accuracy, expected)
 
 
-def test_mirrored_strategy_matches_the_default_one(tmp_path, shared_data_dir):
-    import tensorflow as tf
-
-    recipe = get_recipe("mnist_softmax")
-    args = ["run", "recipe", "mnist_softmax", *SMALL, "--strategy", "mirrored", "--runs-dir", str(tmp_path)]
-    if len(tf.config.list_logical_devices("GPU")) < 2:  # CI and most machines: refused in one line
-        result = CliRunner().invoke(cli, args)
-        assert result.exit_code == 2
-        assert "kt: error: --strategy mirrored spreads training over several GPUs" in result.stderr
-        assert not list(tmp_path.iterdir())
-        return
-    config = recipe.make_config(["epochs=2", "batch_size=128", "train_limit=1000", "validation_size=200"])
-    runs = {
-        strategy: run_recipe(recipe, config, runs_dir=tmp_path / strategy, seed=1, strategy=strategy)
-        for strategy in ("default", "mirrored")
-    }
-    default_history, mirrored_history = (history_columns(result.run.path) for result in runs.values())
-    for column in ("accuracy", "val_accuracy", "val_loss"):
-        assert mirrored_history[column] == pytest.approx(default_history[column], abs=1e-3), column
-    assert runs["mirrored"].scores["accuracy"] == pytest.approx(runs["default"].scores["accuracy"], abs=1e-3)
-
-
 def test_same_seed_repeats_even_when_the_first_run_prepares_the_data(tmp_path, shared_data_dir, monkeypatch):
     monkeypatch.setenv("KT_CACHE_DIR", str(tmp_path / "fresh_cache"))  # the first run prepares the tfds records
     recipe = get_recipe("mnist_softmax")

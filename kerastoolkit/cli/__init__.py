@@ -80,6 +80,7 @@ def cli(debug: bool) -> None:
       kt list                              every recipe and its published target
       kt show recipe mnist_conv            its hyperparameters
       kt run recipe mnist_conv epochs=5    train, test, plot and save a model
+      kt tune recipe mnist_conv learning_rate=1e-4..1e-2:log --trials 8   search hyperparameters
       kt runs                              past runs and their scores
       kt predict RUN_DIR --example 0       a trained run answers a new input
       kt visualize RUN_DIR                 filters, hidden units, DeepDream of an MNIST run
@@ -102,6 +103,6 @@ def main() -> None:
     cli(prog_name="kt")
 
 
-from kerastoolkit.cli import predict_cmd, recipes_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
+from kerastoolkit.cli import predict_cmd, recipes_cmd, tune_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
 
-__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "vectors_cmd", "visualize_cmd"]
+__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "tune_cmd", "vectors_cmd", "visualize_cmd"]

@@ -7,6 +7,7 @@ override and run folder has been checked: a recipe's Config is read without impo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from click.core import ParameterSource
@@ -93,10 +94,24 @@ def run_group() -> None:
 )
 @click.option(
     "--strategy",
-    type=click.Choice(["default", "mirrored"]),
+    type=click.Choice(["default", "mirrored", "multi-worker"]),
     default="default",
     show_default=True,
-    help="Distribution strategy: one device, or data-parallel over every local GPU (needs two or more).",
+    help="One device; data-parallel over every local GPU (or --cpu-replicas CPU devices); or over the "
+    "workers in TF_CONFIG.",
+)
+@click.option(
+    "--cpu-replicas",
+    type=int,
+    default=None,
+    help="Split the CPU into N logical devices (for --strategy mirrored without GPUs).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=NonEmptyPath(dir_okay=False, exists=True),
+    default=None,
+    help="Hyperparameters from a JSON file (e.g. kt tune's best.json); KEY=VALUE overrides win over it.",
 )
 @click.pass_context
 def run_recipe_command(
@@ -108,6 +123,8 @@ def run_recipe_command(
     seed: int,
     resume: str | None,
     strategy: str,
+    cpu_replicas: int | None,
+    config_file: str | None,
 ) -> None:
     """Train recipe NAME, score it on the test set and save everything in a run folder.
 
@@ -116,25 +133,57 @@ def run_recipe_command(
       kt run recipe mnist_conv
       kt run recipe mnist_mlp epochs=20 learning_rate=0.1
       kt run recipe mnist_conv --resume saved_models/mnist_conv/20261124-101500
+      kt run recipe mnist_conv --strategy mirrored --cpu-replicas 2
+      kt run recipe mnist_conv --config saved_models/tune_mnist_conv_20261124-101500/best.json
     """
+    if cpu_replicas is not None and cpu_replicas < 1:
+        raise ConfigError(f"--cpu-replicas must be 1 or more, not {cpu_replicas}")
     recipe = get_recipe(name)
     config_class = _config_class(recipe)
     if resume:
         _refuse_changes_on_resume(ctx, overrides)
+        if config_file:
+            raise ConfigError("a resumed run keeps the hyperparameters it started with; drop --config")
         run = open_unfinished_run(resume, recipe.name)
         config = run.saved_config(config_class)
         strategy = _resumed_strategy(ctx, run, strategy)
         epochs = None if recipe.trains_in_stages else config.epochs
         click.echo(f"resuming {resume}: {resume_point(run, epochs)}")
     else:
-        config = recipe.make_config(list(overrides))
+        config = _config_from(config_class, config_file, overrides)
+    if strategy == "multi-worker":
+        from kerastoolkit.strategy import cluster_spec
+
+        cluster_spec()  # a malformed TF_CONFIG is refused before TensorFlow starts
     load_tensorflow()
+    if cpu_replicas is not None:
+        from kerastoolkit.strategy import split_cpu
+
+        split_cpu(cpu_replicas)  # before anything starts TensorFlow's devices
     from kerastoolkit.engine import run_recipe
 
     result = run_recipe(
         recipe, config, runs_dir=runs_dir, data_dir=data_dir, seed=seed, resume=resume, strategy=strategy
     )
-    click.echo(result.summary)
+    if result.chief:  # the other workers of a cluster have nothing to show
+        click.echo(result.summary)
+
+
+def _config_from(config_class: type, config_file: str | None, overrides: tuple[str, ...]) -> Any:
+    """The recipe's defaults, then the hyperparameters in `config_file` (JSON), then KEY=VALUE overrides."""
+    from kerastoolkit.config import apply_overrides, from_dict, to_dict
+    from kerastoolkit.fileio import read_json
+
+    config = config_class()
+    if config_file:
+        try:
+            saved = read_json(config_file)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"{config_file} is not a JSON file of hyperparameters: {exc}") from None
+        if not isinstance(saved, dict):
+            raise ConfigError(f"{config_file} must hold a JSON object of hyperparameters")
+        config = from_dict(config_class, {**to_dict(config), **saved})
+    return apply_overrides(config, list(overrides))
 
 
 def _given(ctx: click.Context, option: str) -> bool:

@@ -90,13 +90,13 @@ def training_epochs(
     if first_epoch >= epochs:  # resumed after the last epoch's backup: nothing left to train
         return examples.take(0).batch(batch_size), steps
     if not _materialisable(examples, num_examples):
-        cached = examples.cache()
+        cached = filled_cache(examples)  # see evaluation_batches: a dropped first pass must not cut the cache
         per_epoch = [
             _augmented(_epoch_batches(cached, num_examples, batch_size, seed, epoch), augment, seed, epoch)
             for epoch in range(first_epoch, epochs)
         ]
         joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-        return joined.prefetch(tf.data.AUTOTUNE), steps
+        return by_batches(joined.prefetch(tf.data.AUTOTUNE)), steps
     stacked = _materialise(examples, num_examples)
     positions = tf.data.Dataset.range(num_examples)
     per_epoch = [
@@ -106,7 +106,7 @@ def training_epochs(
         for epoch in range(first_epoch, epochs)
     ]
     joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-    return joined.prefetch(tf.data.AUTOTUNE), steps
+    return by_batches(joined.prefetch(tf.data.AUTOTUNE)), steps
 
 
 def _gathered(stacked: Any, indices: tf.data.Dataset) -> tf.data.Dataset:
@@ -119,5 +119,31 @@ def _gathered(stacked: Any, indices: tf.data.Dataset) -> tf.data.Dataset:
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
-    """Batches in a fixed order, cached after the first pass (validation and test sets)."""
-    return examples.batch(batch_size).cache().prefetch(tf.data.AUTOTUNE)
+    """Batches in a fixed order, cached by one complete pass here (validation and test sets).
+
+    The cache is filled *before* Keras sees the dataset. Under a distribution strategy Keras's `evaluate` (and
+    `fit`) first reads one batch from an iterator it then drops (`_maybe_symbolic_build`), and tf.data discards a
+    partly written cache when its iterator goes: the pass that follows could end after the batches cached so
+    far. Scores under `mirrored` were computed on a few batches only, at random, depending on timing (see
+    `kerastoolkit.strategy`). A cache completed up front cannot be cut.
+    """
+    return by_batches(filled_cache(examples.batch(batch_size)).prefetch(tf.data.AUTOTUNE))
+
+
+def filled_cache(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset.cache()`, filled by one complete pass (in TensorFlow, no Python loop) before anyone reads it."""
+    cached = dataset.cache()
+    cached.reduce(tf.constant(0, tf.int64), lambda count, _: count + 1)
+    return cached
+
+
+def by_batches(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` sharded by batches (`AutoShardPolicy.DATA`) where tf.distribute shards it.
+
+    Only a multi-worker strategy shards: each worker then reads the same batches, keeps its share of every
+    global batch, and all of them see every example. Left to AUTO, TensorFlow first tries to shard by input
+    file, which would give each worker different files, or none, of a split made from a few tfds records.
+    """
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return dataset.with_options(options)

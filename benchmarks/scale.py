@@ -1,0 +1,96 @@
+"""Epoch time of mnist_conv under the default strategy and under `mirrored` with 2 (or more) replicas.
+
+    KT_DATA_DIR=../shared/data python benchmarks/scale.py [--parts cpu1,cpu2,gpu] [--epochs 2] [--limit 0]
+
+cpu1: the default strategy on the CPU.   cpu2: `--strategy mirrored --cpu-replicas 2` (the CPU as two devices:
+      the replicas share the same cores, so expect it slower, not faster).
+workers2: `--strategy multi-worker`, two worker processes on 127.0.0.1 (TF_CONFIG), sharing the same cores too.
+gpu:  `--strategy mirrored` on every local GPU (skipped, with a line, where there is none), and the default
+      strategy on one GPU for comparison.
+Each part is a fresh `kt run recipe` process (TensorFlow fixes its devices once per process); the figure is the
+median seconds of the epochs after the first (the first includes tracing), read from the run's history.csv,
+with the test accuracy beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PARTS = {
+    "cpu1": (["--strategy", "default"], {"CUDA_VISIBLE_DEVICES": ""}),
+    "cpu2": (["--strategy", "mirrored", "--cpu-replicas", "2"], {"CUDA_VISIBLE_DEVICES": ""}),
+    "gpu1": (["--strategy", "default"], {}),
+    "gpu": (["--strategy", "mirrored"], {}),
+    "workers2": (["--strategy", "multi-worker"], {"CUDA_VISIBLE_DEVICES": ""}),
+}
+
+
+def tf_configs(count: int) -> list[str]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    workers = [f"127.0.0.1:{s.getsockname()[1]}" for s in sockets]
+    for s in sockets:
+        s.close()
+    return [json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": i}}) for i in range(count)]
+
+
+def has_gpu() -> bool:
+    code = "import tensorflow as tf; print(len(tf.config.list_physical_devices('GPU')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return int(out.split()[-1]) > 0
+
+
+def run_part(name: str, recipe: str, overrides: list[str], runs_dir: Path) -> dict:
+    options, env = PARTS[name]
+    command = [sys.executable, "-m", "kerastoolkit", "run", "recipe", recipe, *overrides, *options]
+    command += ["--runs-dir", str(runs_dir / name)]
+    base = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
+    configs = [{"TF_CONFIG": c} for c in tf_configs(2)] if name == "workers2" else [{}]
+    workers = [subprocess.Popen(command, env={**base, **env, **config}) for config in configs]
+    if any(worker.wait() for worker in workers):
+        raise SystemExit(f"part {name} failed")
+    (folder,) = (runs_dir / name).glob(f"{recipe}/*")
+    with (folder / "history.csv").open() as f:
+        seconds = [float(row["seconds"]) for row in csv.DictReader(f)]
+    metrics = json.loads((folder / "metrics.json").read_text())
+    later = seconds[1:] or seconds
+    return {"part": name, "replicas": metrics["replicas"], "epoch_s": statistics.median(later), **metrics["test"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
+    parser.add_argument("--recipe", default="mnist_conv")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0, help="train on the first N examples only (0: all)")
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        parser.error(f"unknown parts {unknown}; choose from {', '.join(PARTS)}")
+    if any(p.startswith("gpu") for p in parts) and not has_gpu():
+        print("no GPU here: skipping the gpu parts")
+        parts = [p for p in parts if not p.startswith("gpu")]
+    overrides = [f"epochs={args.epochs}", f"train_limit={args.limit}"]
+    if args.limit:
+        overrides += [f"validation_size={max(args.limit // 5, 1)}", f"test_limit={args.limit}"]
+    with tempfile.TemporaryDirectory() as runs_dir:
+        rows = [run_part(name, args.recipe, overrides, Path(runs_dir)) for name in parts]
+    print(f"\n{args.recipe}, {args.epochs} epochs, limit {args.limit or 'none'}")
+    print(f"{'part':<8} {'replicas':>8} {'s/epoch':>8} {'test acc':>8}")
+    for row in rows:
+        print(f"{row['part']:<8} {row['replicas']:>8} {row['epoch_s']:>8.1f} {row.get('accuracy', float('nan')):>8.4f}")
+
+
+if __name__ == "__main__":
+    main()

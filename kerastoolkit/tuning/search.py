@@ -1,0 +1,233 @@
+"""The search itself: keras-tuner's oracles choose the values, kt's own engine trains each trial.
+
+A trial is a recipe run without a test set: `build_model` with the trial's config, trained by `Trainer.fit`
+(or the recipe's own `train` hook) in the trial's folder, then scored once on the validation split. Trials
+are resumable like runs: keras-tuner saves the oracle after each trial, and a trial cut off in the middle
+resumes from its last epoch (the Trainer's backup in its folder).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import keras_tuner
+
+from kerastoolkit.config import from_dict, to_dict
+from kerastoolkit.engine import model_builder
+from kerastoolkit.errors import ConfigError
+from kerastoolkit.fileio import write_json, write_text
+from kerastoolkit.registry import RecipeInfo
+from kerastoolkit.runs import Run, check_writable
+from kerastoolkit.strategy import get_strategy
+from kerastoolkit.trainer import Trainer
+from kerastoolkit.tuning.space import Dimension
+
+SPEC_FILE = "tune.json"
+
+
+def hyperparameters(dimensions: list[Dimension]) -> keras_tuner.HyperParameters:
+    space = keras_tuner.HyperParameters()
+    for d in dimensions:
+        if d.kind == "choice":
+            space.Choice(d.name, list(d.choices), ordered=all(isinstance(c, int | float) for c in d.choices))
+        elif d.kind == "int":
+            space.Int(d.name, int(d.low), int(d.high), step=int(d.step) if d.step else None, sampling=_sampling(d))
+        else:
+            space.Float(d.name, d.low, d.high, step=d.step, sampling=_sampling(d))
+    return space
+
+
+def _sampling(d: Dimension) -> str:
+    return "log" if d.log else "linear"
+
+
+def make_oracle(algorithm: str, spec: dict[str, Any], space: keras_tuner.HyperParameters, base: Any) -> Any:
+    objective = keras_tuner.Objective(spec["objective"], spec["direction"])
+    common = {"objective": objective, "hyperparameters": space, "seed": spec["seed"], "tune_new_entries": False}
+    oracles = keras_tuner.oracles
+    if algorithm == "hyperband":  # trials of 1..epochs epochs; --trials does not apply
+        return oracles.HyperbandOracle(max_epochs=base.epochs, factor=3, **common)
+    kind = {
+        "grid": oracles.GridSearchOracle,
+        "random": oracles.RandomSearchOracle,
+        "bayesian": oracles.BayesianOptimizationOracle,
+    }[algorithm]
+    return kind(max_trials=spec["trials"], **common)
+
+
+class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
+    """A keras-tuner Tuner whose trials are kt runs of one recipe on data built once."""
+
+    def __init__(self, recipe: RecipeInfo, base: Any, data: Any, seed: int, oracle: Any, folder: Path):
+        self.recipe, self.base, self.data, self.seed = recipe, base, data, seed
+        super().__init__(oracle, directory=str(folder.parent), project_name=folder.name, overwrite=False)
+
+    def trial_config(self, values: dict[str, Any]) -> Any:
+        searched = {k: v for k, v in values.items() if not k.startswith("tuner/")}
+        epochs = values.get("tuner/epochs", self.base.epochs)
+        return from_dict(self.recipe.module.Config, {**to_dict(self.base), **searched, "epochs": epochs})
+
+    def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
+        config = self.trial_config(trial.hyperparameters.values)
+        module = self.recipe.module
+        keras.utils.set_random_seed(self.seed)
+        build = model_builder(module, self.data)
+        strategy = get_strategy("default")
+        model = build(config)
+        run = Run(Path(self.get_trial_dir(trial.trial_id)))
+        trainer = Trainer(run, config, self.seed, strategy, build_model=build)
+        if self.recipe.has_hook("train"):
+            model = module.train(model, self.data, config, trainer) or model
+        else:
+            hooks = module.callbacks(config) if self.recipe.has_hook("callbacks") else None
+            trainer.fit(model, self.data, callbacks=hooks)
+        scores = trainer.validate(model, self.data)
+        return {f"val_{name}": value for name, value in scores.items()}
+
+    def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:  # the trial folder has its weights
+        pass
+
+
+def trial_rows(tuner: RecipeTuner, names: list[str], objective: str) -> list[dict[str, Any]]:
+    """One row per finished trial: its number, objective and values, best first."""
+    rows = []
+    for trial in tuner.oracle.trials.values():
+        score = trial.metrics.get_last_value(objective) if trial.metrics.exists(objective) else None
+        if trial.status != "COMPLETED" or score is None:
+            continue
+        values = trial.hyperparameters.values
+        row = {"trial": trial.trial_id, objective: float(score), **{n: values.get(n) for n in names}}
+        if "tuner/epochs" in values:
+            row["epochs"] = values["tuner/epochs"]
+        rows.append(row)
+    reverse = tuner.oracle.objective.direction == "max"
+    return sorted(rows, key=lambda row: row[objective], reverse=reverse)
+
+
+def write_results(tuner: RecipeTuner, spec: dict[str, Any], folder: Path) -> list[dict[str, Any]]:
+    """best.json, trials.csv and tuning.png in the tuning folder; the rows, best first."""
+    names = [d["name"] for d in spec["space"]]
+    rows = trial_rows(tuner, names, spec["objective"])
+    if not rows:
+        raise ConfigError(f"no trial of {folder} finished")
+    best = tuner.oracle.get_best_trials(1)[0]
+    config = tuner.trial_config(best.hyperparameters.values)
+    write_json(folder / "best.json", to_dict(config))
+    write_text(folder / "trials.csv", _csv(rows))
+    _plot(rows, names, spec["objective"], folder / "tuning.png", f"{spec['recipe']} ({folder.name})")
+    return rows
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    keys = list(rows[0])
+    return "\n".join([",".join(keys), *(",".join(str(row.get(k, "")) for k in keys) for row in rows)]) + "\n"
+
+
+def format_rows(rows: list[dict[str, Any]]) -> str:
+    """The trials as an aligned text table, best first."""
+    keys = list(rows[0])
+    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) for cell in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _plot(rows: list[dict[str, Any]], names: list[str], objective: str, path: Path, title: str) -> None:
+    """The objective per trial (in the order they ran), then against each searched hyperparameter."""
+    from kerastoolkit.report import pyplot, save_figure
+
+    plt = pyplot()
+    fig, axes = plt.subplots(1, 1 + len(names), figsize=(4 * (1 + len(names)), 3.5), squeeze=False)
+    ordered = sorted(rows, key=lambda row: int(row["trial"]))
+    axes[0][0].plot([int(r["trial"]) for r in ordered], [r[objective] for r in ordered], "o-")
+    axes[0][0].set(xlabel="trial", ylabel=objective)
+    for ax, name in zip(axes[0][1:], names, strict=True):
+        values = [r[name] for r in rows]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        ax.scatter(values if numeric else [str(v) for v in values], [r[objective] for r in rows])
+        ax.set(xlabel=name, ylabel=objective)
+    fig.suptitle(title)
+    save_figure(fig, path)
+
+
+def read_spec(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / SPEC_FILE).read_text())
+    except (OSError, ValueError):
+        raise ConfigError(f"{folder} is not a kt tuning folder (no readable {SPEC_FILE})") from None
+
+
+def dimensions_of(spec: dict[str, Any]) -> list[Dimension]:
+    return [Dimension.from_dict(d) for d in spec["space"]]
+
+
+def base_config(recipe: RecipeInfo, spec: dict[str, Any]) -> Any:
+    return from_dict(recipe.module.Config, spec["base"])
+
+
+def _direction(objective: str) -> str:
+    """`max` for scores where higher is better (accuracy, BLEU), `min` for losses and errors."""
+    lower = ("loss", "error", "perplexity", "bits", "mse", "mae")
+    return "min" if any(word in objective for word in lower) else "max"
+
+
+def new_search(
+    recipe: RecipeInfo,
+    base: Any,
+    dimensions: list[Dimension],
+    *,
+    algorithm: str,
+    trials: int,
+    objective: str | None,
+    seed: int,
+    runs_dir: str | Path,
+    data_dir: str | Path | None,
+) -> tuple[Path, dict[str, Any], Any]:
+    """Check everything, build the data, then create the tuning folder with its tune.json."""
+    if algorithm == "grid" and any(d.kind == "float" and d.step is None for d in dimensions):
+        raise ConfigError("--algorithm grid needs a list of values or a range with :step=S for every float")
+    check_writable(runs_dir)
+    base = from_dict(recipe.module.Config, to_dict(base))
+    objective = objective or f"val_{recipe.metric_for(base)}"
+    if not objective.startswith("val_"):
+        raise ConfigError(f"the objective must be a validation score (val_...), never the test set: {objective!r}")
+    data = recipe.module.build_data(base, data_dir)
+    if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
+        raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
+    spec = {
+        "recipe": recipe.name,
+        "algorithm": algorithm,
+        "trials": trials,
+        "objective": objective,
+        "direction": _direction(objective),
+        "seed": seed,
+        "space": [d.to_dict() for d in dimensions],
+        "base": to_dict(base),
+    }
+    try:
+        make_oracle(algorithm, spec, hyperparameters(dimensions), base)  # refused here, not inside the folder
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(f"--algorithm {algorithm}: {exc}") from None
+    folder = Path(runs_dir) / f"tune_{recipe.name}_{time.strftime('%Y%m%d-%H%M%S')}"
+    folder.mkdir(parents=True)
+    write_json(folder / SPEC_FILE, spec)
+    return folder, spec, data
+
+
+def search(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) -> list[dict[str, Any]]:
+    """Run (or continue) the search in `folder`; write its results; the trials, best first."""
+    base = base_config(recipe, spec)
+    space = hyperparameters(dimensions_of(spec))
+    oracle = make_oracle(spec["algorithm"], spec, space, base)
+    tuner = RecipeTuner(recipe, base, data, spec["seed"], oracle, folder)
+    tuner.search()
+    return write_results(tuner, spec, folder)

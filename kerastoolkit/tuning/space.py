@@ -1,0 +1,113 @@
+"""A search space from the command line, checked against a recipe's Config without TensorFlow.
+
+learning_rate=1e-4..1e-1:log    a float range, sampled on a log scale
+filters=16..64:step=16          an int range in steps of 16 (a float range may take a step too)
+dropout=0.2,0.3,0.5             a choice among values
+epochs=5                        a fixed override, as in `kt run recipe`
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from typing import Any
+
+from kerastoolkit.config import apply_overrides, parse_value, type_name
+from kerastoolkit.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One searched hyperparameter: a list of `choices`, or a range `low..high` (optional `step`, `log`)."""
+
+    name: str
+    kind: str  # "choice", "int" or "float"
+    choices: tuple[Any, ...] = ()
+    low: float = 0.0
+    high: float = 0.0
+    step: float | None = None
+    log: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Dimension:
+        return cls(**{**data, "choices": tuple(data.get("choices", ()))})
+
+
+def is_range(item: str) -> bool:
+    """Whether KEY=VALUE searches (a range `..` or a choice `,`) rather than fixes a value."""
+    _, _, text = item.partition("=")
+    return ".." in text or "," in text
+
+
+def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
+    """The dimensions searched and the base config (defaults with the fixed overrides) from KEY=VALUE items."""
+    ranges = [item for item in items if is_range(item)]
+    base = apply_overrides(config, [item for item in items if not is_range(item)])
+    hints = typing.get_type_hints(type(config))
+    dimensions, seen = [], set()
+    for item in ranges:
+        name, _, text = item.partition("=")
+        if name not in hints:
+            valid = ", ".join(f.name for f in dataclasses.fields(config))
+            raise ConfigError(f"unknown hyperparameter {name!r} in the search space; valid keys: {valid}")
+        if name in seen:
+            raise ConfigError(f"{name} is searched twice")
+        seen.add(name)
+        dimension = _dimension(name, hints[name], text)
+        for value in _extremes(dimension):
+            apply_overrides(base, [f"{name}={value}"])  # bounds and types, as a fixed override would be
+        dimensions.append(dimension)
+    if not dimensions:
+        raise ConfigError("nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C")
+    return dimensions, base
+
+
+def _dimension(name: str, tp: Any, text: str) -> Dimension:
+    if typing.get_origin(tp) is tuple:
+        raise ConfigError(f"{name} is a list ({type_name(tp)}); kt tune searches single values only")
+    if ".." not in text:
+        try:
+            choices = tuple(parse_value(tp, part.strip()) for part in text.split(","))
+        except ValueError as exc:
+            raise ConfigError(f"bad choice for {name} ({type_name(tp)}): {text!r}: {exc}") from None
+        if len(set(choices)) != len(choices):
+            raise ConfigError(f"{name}={text} repeats a value")
+        return Dimension(name, "choice", choices=choices)
+    if tp not in (int, float):
+        raise ConfigError(f"{name} is a {type_name(tp)}; a range LOW..HIGH needs an int or float hyperparameter")
+    bounds, *options = text.split(":")
+    low_text, _, high_text = bounds.partition("..")
+    try:
+        low, high = parse_value(tp, low_text.strip()), parse_value(tp, high_text.strip())
+        step, log = _options(tp, options)
+    except ValueError as exc:
+        raise ConfigError(f"bad range for {name}: {text!r} ({exc}); e.g. 1e-4..1e-1:log or 16..64:step=16") from None
+    if low >= high:
+        raise ConfigError(f"the range {name}={text} goes from {low} to {high}: its low end must be below its high end")
+    if log and low <= 0:
+        raise ConfigError(f"{name}={text}: a log range needs a low end above 0")
+    return Dimension(name, "int" if tp is int else "float", low=low, high=high, step=step, log=log)
+
+
+def _options(tp: Any, options: list[str]) -> tuple[Any, bool]:
+    step, log = None, False
+    for option in options:
+        if option == "log":
+            log = True
+        elif option.startswith("step="):
+            step = parse_value(tp, option.removeprefix("step="))
+            if step <= 0:
+                raise ValueError("the step must be above 0")
+        else:
+            raise ValueError(f"unknown range option {option!r}")
+    if log and step is not None:
+        raise ValueError("a range is either :log or :step=S, not both")
+    return step, log
+
+
+def _extremes(dimension: Dimension) -> tuple[Any, ...]:
+    return dimension.choices if dimension.kind == "choice" else (dimension.low, dimension.high)

@@ -1,0 +1,143 @@
+"""`kt tune`: a search of 3 trials on a tiny slice, its files, `--config` on its winner, and refused inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_cli import assert_user_error, invoke
+
+TINY = ["epochs=1", "batch_size=64", "train_limit=500", "validation_size=200", "test_limit=100"]
+
+
+@pytest.fixture(scope="module")
+def search(tmp_path_factory, shared_data_dir):
+    runs_dir = tmp_path_factory.mktemp("tune")
+    args = ["tune", "recipe", "mnist_softmax", "learning_rate=0.01..0.5:log", *TINY, "--trials", "3", "--seed", "2"]
+    code, out, err = invoke(*args, "--runs-dir", str(runs_dir))
+    assert code == 0, out + err
+    (folder,) = runs_dir.glob("tune_mnist_softmax_*")
+    return folder, out, runs_dir
+
+
+def test_a_search_prints_its_trials_best_first_and_writes_its_files(search):
+    folder, out, _ = search
+    for name in ("best.json", "trials.csv", "tuning.png", "tune.json", "oracle.json"):
+        assert (folder / name).is_file(), name
+    with (folder / "trials.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3
+    scores = [float(row["val_accuracy"]) for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    table = out[out.index("trial  val_accuracy") :].splitlines()
+    assert [line.split()[0] for line in table[1:4]] == [row["trial"] for row in rows]
+    best = json.loads((folder / "best.json").read_text())
+    assert best["learning_rate"] == pytest.approx(float(rows[0]["learning_rate"]))
+    assert 0.01 <= best["learning_rate"] <= 0.5 and best["epochs"] == 1 and best["train_limit"] == 500
+    assert json.loads((folder / "tune.json").read_text())["objective"] == "val_accuracy"
+
+
+def test_run_recipe_trains_the_winner_from_best_json_with_overrides_winning(search, tmp_path):
+    folder, _, _ = search
+    code, out, err = invoke(
+        "run", "recipe", "mnist_softmax", "--config", str(folder / "best.json"), "test_limit=50",
+        "--runs-dir", str(tmp_path),
+    )  # fmt: skip
+    assert code == 0, out + err
+    (run,) = tmp_path.glob("mnist_softmax/*")
+    used = json.loads((run / "config.json").read_text())["hyperparameters"]
+    best = json.loads((folder / "best.json").read_text())
+    assert used == {**best, "test_limit": 50}
+
+
+def test_a_finished_search_resumed_runs_no_new_trial(search):
+    folder, _, _ = search
+    code, out, err = invoke("tune", "recipe", "mnist_softmax", "--resume", str(folder))
+    assert code == 0, out + err
+    assert out.startswith(f"resuming the search in {folder}") and "Trial 4" not in out
+    assert len((folder / "trials.csv").read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["learning_rate=0.5..0.01"], "its low end must be below its high end"),
+        (["no_such=1..2"], "unknown hyperparameter 'no_such'"),
+        (["learning_rate=0.1..x"], "bad range for learning_rate"),
+        (["learning_rate=0.01..0.5:cube"], "unknown range option"),
+        (["learning_rate=0..0.5:log"], "a log range needs a low end above 0"),
+        (["learning_rate=0.01..0.5"], "--algorithm grid needs"),
+        ([], "nothing to search"),
+        (["learning_rate=0.1,0.2", "validation_size=0"], "no validation split"),
+        (["learning_rate=0.1,0.2", "--objective", "accuracy"], "never the test set"),
+    ],
+)
+def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, args, message):
+    extra = ["--algorithm", "grid"] if "grid" in message else []
+    given = {arg.partition("=")[0] for arg in args}
+    fixed = [arg for arg in TINY if arg.partition("=")[0] not in given]
+    assert_user_error(["tune", "recipe", "mnist_softmax", *fixed, *args, *extra, "--runs-dir", str(tmp_path)], message)
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("option", [["--trials", "0"], ["--algorithm", "annealing"]])
+def test_click_refuses_no_trials_and_an_unknown_algorithm(tmp_path, option):
+    code, _, err = invoke(
+        "tune", "recipe", "mnist_softmax", "learning_rate=0.1,0.2", *option, "--runs-dir", str(tmp_path)
+    )
+    assert code == 2 and "Error: Invalid value for" in err and "Traceback" not in err
+    assert not list(Path(tmp_path).iterdir())
+
+
+def test_tune_help_imports_neither_tensorflow_nor_keras_tuner():
+    code = (
+        "import sys\n"
+        "from kerastoolkit.cli import cli\n"
+        "try:\n    cli(['tune', 'recipe', '--help'], prog_name='kt')\nexcept SystemExit as e:\n    assert not e.code\n"
+        "heavy = [m for m in ('tensorflow', 'keras', 'keras_tuner') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+def test_a_killed_search_resumes_and_finishes_its_trials(tmp_path, shared_data_dir):
+    command = [sys.executable, "-m", "kerastoolkit", "tune", "recipe", "mnist_softmax", "learning_rate=0.01..0.5:log"]
+    args = [*TINY, "epochs=3", "--trials", "3", "--runs-dir", str(tmp_path)]
+    args.remove("epochs=1")
+    killed = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not list(tmp_path.glob("tune_mnist_softmax_*/trial_1/history.csv")):
+        assert killed.poll() is None and time.monotonic() < deadline, "the second trial never started"
+        time.sleep(0.05)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    (folder,) = tmp_path.glob("tune_mnist_softmax_*")
+    assert not (folder / "best.json").exists()
+    resumed = subprocess.run(
+        [*command[:-1], "--resume", str(folder)], capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    with (folder / "trials.csv").open() as f:
+        assert sorted(row["trial"] for row in csv.DictReader(f)) == ["0", "1", "2"]
+    assert (folder / "best.json").is_file()
+
+
+@pytest.mark.parametrize("algorithm", ["grid", "bayesian", "hyperband"])
+def test_every_algorithm_searches(tmp_path, shared_data_dir, algorithm):
+    args = ["learning_rate=0.05,0.2", "epochs=2", "train_limit=200", "validation_size=100", "--trials", "2"]
+    code, out, err = invoke(
+        "tune", "recipe", "mnist_softmax", *args, "--algorithm", algorithm, "--runs-dir", str(tmp_path)
+    )
+    assert code == 0, out + err
+    (folder,) = tmp_path.glob("tune_mnist_softmax_*")
+    best = json.loads((folder / "best.json").read_text())
+    assert best["learning_rate"] in (0.05, 0.2) and (folder / "tuning.png").is_file()
+    with (folder / "trials.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert 1 <= len(rows) <= 2 if algorithm == "hyperband" else len(rows) == 2
