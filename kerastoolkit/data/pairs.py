@@ -76,7 +76,7 @@ def _archive(release: Release, root: str | Path | None) -> Path:
         raise DataError(f"{release.remote.path} is not in the data folder {data_folder(root)}; {where}")
     if path.exists() and path.is_file() and sha256sum(path) != release.remote.sha256:
         raise DataError(
-            f"{path} is not the {release.date} release of the Tatoeba pairs this project reads (sha256 "
+            f"{path} is not the {release.date} release of the Tatoeba pairs this project reads, or is damaged (sha256 "
             f"{sha256sum(path)[:16]}..., expected {release.remote.sha256[:16]}...; manythings.org replaces "
             f"fra-eng.zip with each release); {where}"
         )

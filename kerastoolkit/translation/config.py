@@ -19,4 +19,5 @@ class TranslationConfig(RecipeConfig):
     test_limit: int = param(
         1000, "translate and score the first N test English sentences (sha1 order; 0: all ~3,600)", minimum=0
     )
+    validation_limit: int = param(2000, "validate on the first N validation pairs after each epoch (0: all)", minimum=0)
     clip_norm: float = param(1.0, "each weight's gradient norm is clipped to this", above=0.0)

@@ -86,11 +86,12 @@ def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> Tran
     kept = {name: [p for p in pairs if max(map(len, p)) <= config.max_tokens] for name, pairs in tokenised.items()}
     dropped = sum(len(tokenised[n]) - len(kept[n]) for n in kept)
     train = kept["train"][: config.train_limit or None]
+    validation = kept["validation"][: config.validation_limit or None]
     if config.train_limit > len(kept["train"]):
         raise ConfigError(f"train_limit={config.train_limit} is larger than the training split ({len(train)} pairs)")
     test = _group_test(by_split["test"], config.max_tokens, config.test_limit)
     data = TranslationSplits(
-        train=None, validation=None, test=None, num_train=len(train), num_validation=len(kept["validation"]),
+        train=None, validation=None, test=None, num_train=len(train), num_validation=len(validation),
         num_test=len(test), dropped=dropped, test_sentences=test,
         source_vocabulary=build_vocabulary((e for e, _ in train), config.source_words),
         target_vocabulary=target_vocabulary((f for _, f in train), config.target_words),
@@ -100,7 +101,7 @@ def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> Tran
         "target_vocabulary": data.target_vocabulary.to_json(),
     }
     data.train = _dataset(train, data, config)
-    data.validation = _dataset(kept["validation"], data, config)
+    data.validation = _dataset(validation, data, config)
     data.test = _dataset([(words(s.english), words(s.references[0])[: config.max_tokens]) for s in test], data, config)
     click.echo(
         f"{config.release} pairs: {len(train):,} train, {data.num_validation:,} validation "

@@ -60,9 +60,12 @@ class Translator:
             self._step = next_word(self.model)
         return self._step
 
-    def tokens(self, sentence: str) -> list[str]:
-        """The sentence's tokens; InputError when it is empty, all unknown, or longer than the model reads."""
+    def tokens(self, sentence: str, check: bool = True) -> list[str]:
+        """The sentence's tokens; InputError when it is empty, all unknown, or longer than the model reads (unless
+        not `check`: test sentences are translated whatever they hold, cut to `max_tokens`)."""
         tokens = words(sentence)
+        if not check:
+            return tokens[: self.max_tokens]
         if not tokens:
             raise InputError(f"nothing to translate in {sentence!r}: give an English sentence")
         if not [t for t in tokens if t in self.source_vocabulary and not _is_punctuation(t)]:
@@ -87,11 +90,14 @@ class Translator:
             return greedy(self.step, sources, self.max_tokens + 1)
         return beam_search(self.step, sources, self.max_tokens + 1, beam, length_penalty)
 
-    def translate(self, sentences: Sequence[str], beam: int = 5, length_penalty: float = 0.6) -> list[Translation]:
-        """Translations of `sentences` (beam search of width `beam`; 1 is greedy search)."""
+    def translate(
+        self, sentences: Sequence[str], beam: int = 5, length_penalty: float = 0.6, check: bool = True
+    ) -> list[Translation]:
+        """Translations of `sentences` (beam search of width `beam`; 1 is greedy search). Each sentence is checked
+        (`tokens`) before any is translated, unless not `check`."""
         if beam < 1:
             raise InputError(f"the beam width must be at least 1, got {beam}")
-        token_lists = [self.tokens(s) for s in sentences]  # every sentence checked before any is decoded
+        token_lists = [self.tokens(s, check) for s in sentences]
         results = []
         for start in range(0, len(sentences), BATCH):
             chunk = token_lists[start : start + BATCH]
