@@ -15,8 +15,9 @@ parameters with a 15,000-word output layer, took 35 minutes for one epoch of the
 27.1 BLEU greedy on the 1,000 shortest test sentences: the output vocabulary and width are where the time goes.)
 
 Published: 41.8 BLEU on WMT'14 English-French news for the big model (Table 2 and the abstract of the arXiv
-version; the NIPS version's abstract says 41.0); not Tatoeba, so a reference, not a like-for-like target. On Tatoeba's own en-fr test set
-Helsinki-NLP's opus-mt-en-fr, a large transformer trained on all of OPUS, scores 50.5 BLEU.
+version; the NIPS version's abstract says 41.0); not Tatoeba, so a reference, not a like-for-like target. On
+Tatoeba's own en-fr test set Helsinki-NLP's opus-mt-en-fr, a large transformer trained on all of OPUS, scores
+50.5 BLEU.
 
     kt run recipe translate_transformer
     kt translate saved_models/translate_transformer/RUN "I am cold."
