@@ -10,6 +10,7 @@ the first pair of each of them. The vocabularies come from the training split an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import click
 import numpy as np
 
+from kerastoolkit.data.folder import data_dir as data_folder
 from kerastoolkit.data.pairs import hash_order, read_pairs, split_of
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import ConfigError
@@ -77,12 +79,19 @@ def _group_test(raw: list[tuple[str, str]], max_tokens: int, limit: int) -> list
     return [TestSentence(e, grouped[e]) for e in ordered[: limit or None]]
 
 
-def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> TranslationSplits:
-    """Train / validation / test of the configured release, tokenised, capped and vectorised."""
+@functools.lru_cache(maxsize=2)
+def _read_release(release: str, folder: Path) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[Pair]]]:
+    """The pairs of a release by split, raw and (train, validation) tokenised; read once per process."""
     by_split: dict[str, list[tuple[str, str]]] = {"train": [], "validation": [], "test": []}
-    for english, french in read_pairs(config.release, data_dir):
+    for english, french in read_pairs(release, folder):
         by_split[split_of(english)].append((english, french))
     tokenised = {name: [(words(e), words(f)) for e, f in by_split[name]] for name in ("train", "validation")}
+    return by_split, tokenised
+
+
+def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> TranslationSplits:
+    """Train / validation / test of the configured release, tokenised, capped and vectorised."""
+    by_split, tokenised = _read_release(config.release, data_folder(data_dir).resolve())
     kept = {name: [p for p in pairs if max(map(len, p)) <= config.max_tokens] for name, pairs in tokenised.items()}
     dropped = sum(len(tokenised[n]) - len(kept[n]) for n in kept)
     train = kept["train"][: config.train_limit or None]
