@@ -104,8 +104,8 @@ def main() -> None:
 
 
 def _parameters(folder: Path) -> int:
-    from kerastoolkit.saved import load_model
     from kerastoolkit.runs import open_run
+    from kerastoolkit.saved import load_model
 
     return int(load_model(open_run(folder)).count_params())
 
