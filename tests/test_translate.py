@@ -71,7 +71,7 @@ def test_beam_width_1_is_greedy_search_and_padding_changes_nothing(builder):
 
     keras.utils.set_random_seed(1)
     config = Config(units=8, embedding_size=8, layers=1, max_tokens=6)
-    config.heads = 2
+    config.heads, config.bidirectional = 2, True  # the attention model's bidirectional encoder
     data = TranslationSplits(None, None, None, 10, 0, 0, source_vocabulary=_vocabulary(30))
     data.target_vocabulary = _vocabulary(12)
     model = getattr(models, builder)(data, config)
@@ -137,6 +137,20 @@ def test_kt_translate_prints_one_line_per_sentence(runs, name):
     greedy_run = kt("translate", path, "--greedy", "I am cold.")
     assert greedy_run.stdout == kt("translate", path, "--beam", "1", "I am cold.").stdout
     assert translate(path, ["I am cold.", "Where is Tom?"]) == result.stdout.splitlines()
+
+
+def test_a_fresh_kt_translate_loads_a_transformer_run(runs):
+    import subprocess
+    import sys
+
+    path = str(runs["translate_transformer"].run.path)
+    code = "from kerastoolkit.cli import main; main()"
+    out = subprocess.run(
+        [sys.executable, "-c", code, "translate", path, "I am cold."], capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == kt("translate", path, "I am cold.").stdout
+    assert "Warning" not in out.stderr
 
 
 def test_unknown_words_are_shown_not_dropped(runs):

@@ -6,10 +6,11 @@ same model on the prefix written so far. Each decoder is causal, so a position's
 follows it, and padding is masked from every encoder.
 
 - `sequence_to_sequence`: Sutskever et al. 2014: stacked LSTMs; the encoder's final states start the decoder.
-- `attention_model`: a bidirectional GRU encoder (Bahdanau et al. 2015) and a GRU decoder whose output attends
-  over the encoder's states with the additive (Bahdanau) score, then combines the context with the decoder state
-  into the "attentional hidden state" tanh(W [context; state]) of Luong et al. 2015 (global attention, without
-  input feeding). The layer named `attention` also returns its weights (`attention_weights_model`).
+- `attention_model`: a GRU encoder (with `bidirectional`, Bahdanau et al. 2015's bidirectional one) and a GRU
+  decoder whose output attends over the encoder's states with the additive (Bahdanau) score, then combines the
+  context with the decoder state into the "attentional hidden state" tanh(W [context; state]) of Luong et al.
+  2015 (global attention, without input feeding). The layer named `attention` also returns its weights
+  (`attention_weights_model`).
 - `transformer`: Vaswani et al. 2017 from keras-hub's layers (token and position embeddings, post-norm encoder
   and causal decoder blocks).
 """
@@ -17,12 +18,19 @@ follows it, and padding is masked from every encoder.
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import keras
 from keras import layers
 
 from kerastoolkit.translation.data import TranslationSplits
+
+# keras-hub's embedding and attention layers compute padding masks of their own (TokenAndPositionEmbedding from
+# the token ids); Keras warns that their inner layers drop the mask they were passed, which changes nothing here.
+warnings.filterwarnings(
+    "ignore", message=r"Layer '.*' .* was passed an input with a mask attached", category=UserWarning
+)
 
 
 def _inputs() -> tuple[keras.KerasTensor, keras.KerasTensor]:
@@ -63,14 +71,22 @@ def sequence_to_sequence(data: TranslationSplits, config: Any) -> keras.Model:
     return _finish(source, target, y, data, config, "translate_seq2seq")
 
 
-def attention_model(data: TranslationSplits, config: Any) -> keras.Model:
-    """Bidirectional GRU encoder, GRU decoder, additive attention, attentional hidden state, logits."""
-    source, target = _inputs()
-    x = _embedded(source, len(data.source_vocabulary), config.embedding_size, "source_embedding")
+def _gru_encoder(x: Any, config: Any) -> tuple[Any, Any]:
+    """The English states (annotations) and the state that starts the decoder: a GRU's final state, or with
+    `bidirectional=True` Bahdanau's bidirectional GRU and tanh(W h_backward)."""
+    if not config.bidirectional:
+        return layers.GRU(config.units, return_sequences=True, return_state=True, name="encoder")(x)
     encoder = layers.Bidirectional(layers.GRU(config.units, return_sequences=True, return_state=True), name="encoder")
     annotations, _, backward = encoder(x)
+    return annotations, layers.Dense(config.units, activation="tanh", name="initial_state")(backward)
+
+
+def attention_model(data: TranslationSplits, config: Any) -> keras.Model:
+    """GRU encoder, GRU decoder, additive attention, attentional hidden state, logits."""
+    source, target = _inputs()
+    x = _embedded(source, len(data.source_vocabulary), config.embedding_size, "source_embedding")
+    annotations, initial = _gru_encoder(x, config)
     annotations = layers.Dropout(config.dropout)(annotations)
-    initial = layers.Dense(config.units, activation="tanh", name="initial_state")(backward)  # Bahdanau's s_0
     y = _embedded(target, len(data.target_vocabulary), config.embedding_size, "target_embedding")
     states = layers.GRU(config.units, return_sequences=True, name="decoder")(y, initial_state=initial)
     query = layers.Dense(config.units, use_bias=False, name="query")(states)
