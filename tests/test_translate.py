@@ -159,6 +159,8 @@ def test_unknown_words_are_shown_not_dropped(runs):
     [translation] = translator.translate(["Tom saw Zorglub."], beam=1)
     assert translation.unknown == ["zorglub"]
     assert translator.write([4, 1, 5], ["zorglub"]).split()[1] == "[zorglub]"
+    assert translator.write([4, 1, 1], ["zorglub"]).split()[1:] == ["[zorglub]", "<unk>"]
+    assert translator.write([4, 1, 1], ["zorglub"], marked=False).split()[1:] == ["zorglub", "UNK"]  # as scored
     result = kt("translate", str(saved.path), "Tom saw Zorglub.")
     assert result.exit_code == 0 and "never seen in training: zorglub" in result.stderr
 

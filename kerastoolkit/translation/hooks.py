@@ -4,8 +4,10 @@ and the options of `kt predict` / `kt translate`.
 `evaluate` translates the scored test sentences (the first `test_limit` in sha1 order) greedily and with beam
 search, and scores both with sacreBLEU against every reference: `bleu` and `chrf` are the beam search's,
 `bleu_greedy` and `chrf_greedy` the greedy search's, `loss` the teacher-forced cross-entropy of the first
-reference. The breakdown is BLEU by English length (`bleu_by_length.csv`). It leaves the translations on the
-splits (`data.written`) for `report`, which draws `bleu_by_length.png` and writes `translations.txt`.
+reference. The breakdown is BLEU by English length (`bleu_by_length.csv`). An unknown French word (`<unk>`) is
+scored as the next English word the model could not read, copied (a name, mostly), else as the one word `UNK`.
+It leaves the translations on the splits (`data.written`) for `report`, which draws `bleu_by_length.png` and
+writes `translations.txt`.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ def evaluate(model: Any, data: TranslationSplits, config: Any) -> Evaluation:
     english = [s.english for s in data.test_sentences]
     references = [s.references for s in data.test_sentences]
     decodings = {"greedy": 1, "beam": config.beam_width}
-    data.written = {name: [t.french for t in translator.translate(english, width, config.length_penalty, check=False)]
+    data.written = {name: [t.scored for t in translator.translate(english, width, config.length_penalty, check=False)]
                     for name, width in decodings.items()}  # fmt: skip
     scores = {
         "bleu": scoring.bleu(data.written["beam"], references),

@@ -29,8 +29,9 @@ BATCH = 64  # sentences decoded together
 @dataclass
 class Translation:
     english: str
-    french: str
+    french: str  # unknown words copied in brackets, `<unk>` where none is left
     unknown: list[str]  # English words never seen in training
+    scored: str = ""  # what BLEU scores: the copies bare, a leftover `<unk>` one wrong word (UNK)
 
 
 @dataclass
@@ -78,10 +79,15 @@ class Translator:
         length = self.max_tokens + 1
         return np.stack([encode_source(t, self.source_vocabulary, length, self.reverse_source) for t in token_lists])
 
-    def write(self, ids: Sequence[int], unknown: Sequence[str]) -> str:
-        """French text of written ids; `<unk>` becomes the next unknown English word in brackets."""
-        pending = list(unknown)
-        out = [f"[{pending.pop(0)}]" if w == UNKNOWN and pending else w for w in self.target_vocabulary.decode(ids)]
+    def write(self, ids: Sequence[int], unknown: Sequence[str], marked: bool = True) -> str:
+        """French text of written ids; `<unk>` becomes the next unknown English word, in brackets when `marked`
+        (else bare, and a leftover `<unk>` is written `UNK`: one wrong word to BLEU, not the three of `< unk >`)."""
+        pending, out = list(unknown), []
+        for word in self.target_vocabulary.decode(ids):
+            if word == UNKNOWN:
+                word = (f"[{pending[0]}]" if marked else pending[0]) if pending else (UNKNOWN if marked else "UNK")
+                pending = pending[1:]
+            out.append(word)
         return detokenize(out)
 
     def translate_ids(self, sources: np.ndarray, beam: int, length_penalty: float) -> list[list[int]]:
@@ -104,7 +110,8 @@ class Translator:
             written = self.translate_ids(self.sources(chunk), beam, length_penalty)
             for sentence, tokens, ids in zip(sentences[start : start + BATCH], chunk, written, strict=True):
                 unknown = self.source_vocabulary.unknown(tokens)
-                results.append(Translation(sentence, self.write(ids, unknown), unknown))
+                marked, scored = self.write(ids, unknown), self.write(ids, unknown, marked=False)
+                results.append(Translation(sentence, marked, unknown, scored))
         return results
 
 
