@@ -80,10 +80,11 @@ def _print_samples(folders: dict[str, Path]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("overrides", nargs="*", help="KEY=VALUE hyperparameters applied to every recipe")
-    parser.add_argument("--only", nargs="+", choices=RECIPES, default=list(RECIPES), help="recipes to run")
+    parser.add_argument("--only", action="append", choices=RECIPES, help="run this recipe (repeatable; default: all)")
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    args.only = args.only or list(RECIPES)
     results: dict[str, dict] = {}
     folders: dict[str, Path] = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -97,7 +98,8 @@ def main() -> None:
             metrics["parameters"] = _parameters(result.run.path)
             results[name], folders[name] = metrics, result.run.path
         print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; overrides: {' '.join(args.overrides) or 'none'}")
-        print(f"command: python benchmarks/translate.py {' '.join(args.overrides)} --only {' '.join(args.only)}\n")
+        only = " ".join(f"--only {name}" for name in args.only)
+        print(f"command: python benchmarks/translate.py {' '.join(args.overrides)} {only}\n")
         _print_scores(results)
         _print_by_length(results)
         _print_samples(folders)
