@@ -13,7 +13,8 @@ recipe what "compile, fit, accuracy" does not:
 - `published(config) -> Published`: a target that depends on the hyperparameters (default: `PUBLISHED`).
 - `metric(config) -> str`: the score's name where it depends on the hyperparameters and no target applies.
 - `report(model, data, config, evaluation, folder)`: pictures of its own in the run folder.
-- `predict(saved_run, **options)`: answers new inputs behind `kt predict` (see `kerastoolkit.saved`).
+- `predict(saved_run, **options)`: answers new inputs behind `kt predict` (see `kerastoolkit.saved`). A recipe
+  that also sets `TRANSLATES = True` translates: `kt translate RUN_DIR SENTENCE...` calls the same hook.
 
 A recipe whose inputs are images with pixels in [0, 1] says so with `IMAGE_SHAPE` (`(28, 28, 1)` for MNIST); its
 model may take them as images or flat, and `kt visualize` draws what such a net has learnt (`kerastoolkit.inside`).

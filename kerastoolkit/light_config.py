@@ -17,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 
 # What the reduced module of `light_config_class` may import: nothing that imports TensorFlow or numpy
-# (kerastoolkit.qa.config holds the bAbI recipes' shared Config base).
+# (kerastoolkit.qa.config and kerastoolkit.translation.config hold shared Config bases).
 LIGHT_IMPORTS = frozenset(
     {
         "__future__",
@@ -28,6 +28,7 @@ LIGHT_IMPORTS = frozenset(
         "kerastoolkit.config",
         "kerastoolkit.errors",
         "kerastoolkit.qa.config",
+        "kerastoolkit.translation.config",
         "kerastoolkit.vision.config",
     }
 )

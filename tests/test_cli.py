@@ -20,8 +20,11 @@ MNIST_RECIPES = ["mnist_conv", "mnist_dropout", "mnist_mlp", "mnist_softmax"]
 AUTOENCODER_RECIPES = ["mnist_autoencoder", "mnist_sda"]
 BABI_RECIPES = ["babi_lstm", "babi_memn2n"]
 CLASSIC_RECIPES = ["backprop_mazur", "char_rnn", "xor"]
+TRANSLATION_RECIPES = ["translate_attention", "translate_seq2seq", "translate_transformer"]
 VISION_RECIPES = ["mnist_committee", "mnist_conv_augmented"]
-RECIPES = sorted(AUTOENCODER_RECIPES + BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES + VISION_RECIPES)
+RECIPES = sorted(
+    AUTOENCODER_RECIPES + BABI_RECIPES + CLASSIC_RECIPES + MNIST_RECIPES + TRANSLATION_RECIPES + VISION_RECIPES
+)
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -72,6 +75,7 @@ def test_list_shows_every_recipe_with_its_target():
     assert list(lines) == RECIPES
     assert "accuracy 99.50%" in lines["mnist_conv"] and "accuracy 92.5%" in lines["mnist_softmax"]
     assert "error <= 12.4%" in lines["babi_memn2n"] and "error <= 51.3%" in lines["babi_lstm"]
+    assert "bleu 36.15" in lines["translate_attention"] and "bleu 34.8" in lines["translate_seq2seq"]
 
 
 def test_registry_reads_recipes_without_importing_them():
@@ -104,6 +108,7 @@ def test_registry_reads_recipes_without_importing_them():
         "mnist_sda": ["published", "report", "train"],
         "xor": ["evaluate", "report", "train"],
         **{name: [] for name in MNIST_RECIPES},
+        **{name: ["evaluate", "predict", "report"] for name in TRANSLATION_RECIPES},
     }
 
 

@@ -83,6 +83,7 @@ def cli(debug: bool) -> None:
       kt tune recipe mnist_conv learning_rate=1e-4..1e-2:log --trials 8   search hyperparameters
       kt runs                              past runs and their scores
       kt predict RUN_DIR --example 0       a trained run answers a new input
+      kt translate RUN_DIR "I am cold."    a translation run translates English into French
       kt visualize RUN_DIR                 filters, hidden units, DeepDream of an MNIST run
       kt analogy king man woman            word-vector arithmetic -> queen
     """
@@ -103,6 +104,13 @@ def main() -> None:
     cli(prog_name="kt")
 
 
-from kerastoolkit.cli import predict_cmd, recipes_cmd, tune_cmd, vectors_cmd, visualize_cmd  # noqa: E402  (registers the commands)
+from kerastoolkit.cli import (  # noqa: E402  (registers the commands)
+    predict_cmd,
+    recipes_cmd,
+    translate_cmd,
+    tune_cmd,
+    vectors_cmd,
+    visualize_cmd,
+)
 
-__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "tune_cmd", "vectors_cmd", "visualize_cmd"]
+__all__ = ["cli", "main", "predict_cmd", "recipes_cmd", "translate_cmd", "tune_cmd", "vectors_cmd", "visualize_cmd"]

@@ -20,7 +20,7 @@ def _predicting_recipes() -> list[str]:
     return [recipe.name for recipe in list_recipes() if recipe.has_hook("predict")]
 
 
-def _recipe_command(run_dir: str) -> click.Command:
+def recipe_command(run_dir: str) -> click.Command:
     """A click command made of RUN_DIR's recipe's predict options, calling its hook on the loaded run."""
     recipe = get_recipe(open_run(run_dir).recipe)
     if not recipe.has_hook("predict"):
@@ -63,6 +63,6 @@ def predict_command(ctx: click.Context, run_dir: str | None) -> None:
         return
     if run_dir is None:
         raise click.UsageError("missing RUN_DIR, a run folder of a recipe that predicts (see kt predict --help)")
-    command = _recipe_command(run_dir)
+    command = recipe_command(run_dir)
     with command.make_context(f"kt predict {run_dir}", list(ctx.args)) as sub_context:
         command.invoke(sub_context)

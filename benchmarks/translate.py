@@ -1,0 +1,116 @@
+"""The three translation recipes on the same split: BLEU and chrF (greedy and beam), BLEU by length, training time.
+
+    KT_DATA_DIR=../shared/data python benchmarks/translate.py [--only translate_attention ...] [KEY=VALUE ...]
+        [--runs-dir DIR] [--seed N]
+
+Trains each recipe with its defaults (or the given overrides, applied to each) through kt's engine, one after
+the other, and prints a markdown report: per recipe, the training time on this machine, the test scores the run
+wrote (corpus BLEU and chrF by sacreBLEU, case-insensitive, against every reference, greedy and beam search, on
+the first `test_limit` test English sentences), BLEU by English length side by side, and 20 sample translations
+(the first 20 scored test sentences, each recipe's beam search output under the English, then the references).
+The runs are kept under --runs-dir (default: a temporary folder) for `kt translate`. A tiny end-to-end check:
+
+    python benchmarks/translate.py train_limit=2000 validation_limit=200 test_limit=30 epochs=1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from kerastoolkit.engine import run_recipe  # noqa: E402
+from kerastoolkit.registry import get_recipe  # noqa: E402
+
+RECIPES = ("translate_seq2seq", "translate_attention", "translate_transformer")
+SAMPLES = 20
+
+
+def _samples(folder: Path) -> list[dict[str, list[str]]]:
+    """The run's translations.txt as blocks: {"EN": [...], "beam": [...], "greedy": [...], "ref": [...]}."""
+    blocks = []
+    for text in (folder / "translations.txt").read_text(encoding="utf-8").split("\n\n"):
+        block: dict[str, list[str]] = {}
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            block.setdefault(key, []).append(value.strip())
+        blocks.append(block)
+    return blocks
+
+
+def _print_scores(results: dict[str, dict]) -> None:
+    print("| recipe | parameters | epochs | training time | BLEU beam | BLEU greedy | chrF beam | chrF greedy |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name, metrics in results.items():
+        test = metrics["test"]
+        print(
+            f"| {name} | {metrics['parameters']:,} | {metrics['epochs']} | {metrics['train_time_s'] / 60:.1f} min "
+            f"| {test['bleu']:.2f} | {test['bleu_greedy']:.2f} | {test['chrf']:.2f} | {test['chrf_greedy']:.2f} |"
+        )
+
+
+def _print_by_length(results: dict[str, dict]) -> None:
+    names = list(results)
+    buckets = [row["source_words"] for row in next(iter(results.values()))["breakdown"]["rows"]]
+    print("\nBLEU (beam / greedy) by English length:\n")
+    print("| English words | sentences | " + " | ".join(names) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in names) + " |")
+    for i, bucket in enumerate(buckets):
+        cells = [results[n]["breakdown"]["rows"][i] for n in names]
+        scores = " | ".join(f"{c['bleu_beam']:.1f} / {c['bleu_greedy']:.1f}" for c in cells)
+        print(f"| {bucket} | {cells[0]['sentences']} | {scores} |")
+
+
+def _print_samples(folders: dict[str, Path]) -> None:
+    print(f"\n{SAMPLES} sample translations (beam search):\n")
+    samples = {name: _samples(folder)[:SAMPLES] for name, folder in folders.items()}
+    first = next(iter(samples.values()))
+    for i, block in enumerate(first):
+        print(f"- EN: {block['EN'][0]}")
+        for name, blocks in samples.items():
+            print(f"  - {name.removeprefix('translate_')}: {blocks[i]['beam'][0]}")
+        print(f"  - references: {' | '.join(block['ref'])}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("overrides", nargs="*", help="KEY=VALUE hyperparameters applied to every recipe")
+    parser.add_argument("--only", action="append", choices=RECIPES, help="run this recipe (repeatable; default: all)")
+    parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    args.only = args.only or list(RECIPES)
+    results: dict[str, dict] = {}
+    folders: dict[str, Path] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        runs_dir = args.runs_dir or scratch
+        for name in args.only:
+            recipe = get_recipe(name)
+            config = recipe.make_config(args.overrides)
+            result = run_recipe(recipe, config, runs_dir=runs_dir, seed=args.seed)
+            print(result.summary, flush=True)
+            metrics = json.loads(result.run.metrics_file.read_text())
+            metrics["parameters"] = _parameters(result.run.path)
+            results[name], folders[name] = metrics, result.run.path
+        print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; overrides: {' '.join(args.overrides) or 'none'}")
+        only = " ".join(f"--only {name}" for name in args.only)
+        print(f"command: python benchmarks/translate.py {' '.join(args.overrides)} {only}\n")
+        _print_scores(results)
+        _print_by_length(results)
+        _print_samples(folders)
+
+
+def _parameters(folder: Path) -> int:
+    from kerastoolkit.runs import open_run
+    from kerastoolkit.saved import load_model
+
+    return int(load_model(open_run(folder)).count_params())
+
+
+if __name__ == "__main__":
+    main()
