@@ -1,14 +1,16 @@
 """The three translation recipes on the same split: BLEU and chrF (greedy and beam), BLEU by length, training time.
 
     KT_DATA_DIR=../shared/data python benchmarks/translate.py [--only translate_attention ...] [KEY=VALUE ...]
-        [--runs-dir DIR] [--seed N]
+        [--runs-dir DIR] [--seed N] [--reuse RUN_DIR ...]
 
 Trains each recipe with its defaults (or the given overrides, applied to each) through kt's engine, one after
 the other, and prints a markdown report: per recipe, the training time on this machine, the test scores the run
 wrote (corpus BLEU and chrF by sacreBLEU, case-insensitive, against every reference, greedy and beam search, on
 the first `test_limit` test English sentences), BLEU by English length side by side, and 20 sample translations
 (the first 20 scored test sentences, each recipe's beam search output under the English, then the references).
-The runs are kept under --runs-dir (default: a temporary folder) for `kt translate`. A tiny end-to-end check:
+The runs are kept under --runs-dir (default: a temporary folder) for `kt translate`. `--reuse RUN_DIR` puts a
+run measured earlier (its metrics.json, which holds its training time) into the tables instead of training that
+recipe again. A tiny end-to-end check:
 
     python benchmarks/translate.py train_limit=2000 validation_limit=200 test_limit=30 epochs=1
 """
@@ -83,26 +85,36 @@ def main() -> None:
     parser.add_argument("--only", action="append", choices=RECIPES, help="run this recipe (repeatable; default: all)")
     parser.add_argument("--runs-dir", help="keep the runs here (default: a temporary folder)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--reuse", action="append", default=[], help="a run folder to report instead of training")
     args = parser.parse_args()
     args.only = args.only or list(RECIPES)
     results: dict[str, dict] = {}
     folders: dict[str, Path] = {}
+    for folder in map(Path, args.reuse):
+        name = json.loads((folder / "config.json").read_text())["recipe"]
+        results[name], folders[name] = _metrics(folder), folder
     with tempfile.TemporaryDirectory() as scratch:
         runs_dir = args.runs_dir or scratch
-        for name in args.only:
+        for name in [n for n in args.only if n not in results]:
             recipe = get_recipe(name)
             config = recipe.make_config(args.overrides)
             result = run_recipe(recipe, config, runs_dir=runs_dir, seed=args.seed)
             print(result.summary, flush=True)
-            metrics = json.loads(result.run.metrics_file.read_text())
-            metrics["parameters"] = _parameters(result.run.path)
-            results[name], folders[name] = metrics, result.run.path
+            results[name], folders[name] = _metrics(result.run.path), result.run.path
+        results = {name: results[name] for name in RECIPES if name in results}
         print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; overrides: {' '.join(args.overrides) or 'none'}")
         only = " ".join(f"--only {name}" for name in args.only)
-        print(f"command: python benchmarks/translate.py {' '.join(args.overrides)} {only}\n")
+        reused = "".join(f" --reuse {folder}" for folder in args.reuse)
+        print(f"command: python benchmarks/translate.py {' '.join(args.overrides)} {only}{reused}\n")
         _print_scores(results)
         _print_by_length(results)
         _print_samples(folders)
+
+
+def _metrics(folder: Path) -> dict:
+    metrics = json.loads((folder / "metrics.json").read_text())
+    metrics["parameters"] = _parameters(folder)
+    return metrics
 
 
 def _parameters(folder: Path) -> int:
