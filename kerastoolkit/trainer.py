@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
@@ -72,6 +73,25 @@ class BestCheckpoint(keras.callbacks.Callback):
                 self.model.save_weights(tmp)
 
 
+class EpochSeeds(keras.callbacks.Callback):
+    """Sets every seed generator of the model (dropout's, masking noise's) at the start of each epoch to a state
+    fixed by the stage seed, the generator's place in the model and the epoch.
+
+    BackupAndRestore brings back the weights and the optimizer but not these states, so without this a resumed
+    stage would draw other dropout masks than an uninterrupted one; with it, the two draw the same.
+    """
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.seed = seed
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        states = {id(v): v for v in self.model.variables if v.name == "seed_generator_state"}
+        for place, state in enumerate(states.values()):
+            # [key, counter]: the counter goes up by one per draw, so epochs 2**32 apart in it never overlap.
+            state.assign(np.array([(self.seed * 10_007 + place) % 2**31, epoch * 2**32], np.int64))
+
+
 def _restored_epoch(backup_dir: Path) -> int:
     """The number of epochs a stage's backup holds (0 when there is none)."""
     metadata = backup_dir / "training_metadata.json"
@@ -96,16 +116,18 @@ class Trainer:
     extra_callbacks: list[keras.callbacks.Callback] = field(default_factory=list)  # for every stage
     build_model: Callable[[Any], keras.Model] | None = None  # the recipe's build_model, for fresh_model
 
-    def fresh_model(self, index: int) -> keras.Model:
+    def fresh_model(self, index: int, build: Callable[[Any], keras.Model] | None = None) -> keras.Model:
         """A newly initialised model, seeded by (run seed, index): the members of a committee, repeated runs.
 
-        The same index gives the same initial weights in a resumed run.
+        `build(config)` makes it (default: the recipe's build_model); the same index gives the same initial
+        weights in a resumed run.
         """
-        if self.build_model is None:
+        build = build or self.build_model
+        if build is None:
             raise ValueError("this Trainer was made without build_model")
         keras.utils.set_random_seed(self.seed * 1_000 + index)
         with self.strategy.scope():
-            return self.build_model(self.config)
+            return build(self.config)
 
     def finished(self, stage: str) -> bool:
         """Whether an earlier attempt of this run finished `stage` (then `fit` only loads its weights)."""
@@ -166,6 +188,7 @@ class Trainer:
             shuffle=False,  # training_epochs already shuffled, per epoch
             callbacks=[
                 keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
+                EpochSeeds(seed),
                 history,
                 *checkpoint,
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),

@@ -5,13 +5,16 @@ classification", CVPR): 35 conv nets (five trained on each of seven copies of th
 different widths), each trained on distorted digits, their outputs averaged: 0.23% test error (99.77%; the
 abstract's figure, checked). Here the members are mnist_conv's net (`kerastoolkit.vision.convnet`), default 5,
 each with its own initial weights, its own shuffling and its own distortions (`kerastoolkit.vision.augment`,
-seeded per member), on the original digits only (no width normalisation). The saved model is the committee itself
-(one Keras model averaging the members), the breakdown (`members.csv`) each member's test accuracy beside the
-committee's, and `errors.png` the test digits the committee still gets wrong, as in the paper's figure of its
-remaining errors.
+seeded per member), by default on the original digits. `widths=0,12,14,16,18` gives member i the digits
+width-normalised to the i-th width (0: the original digits; the list repeats over more members), the paper's
+source of diversity, as a first layer of the member (`kerastoolkit.vision.width`). The saved model is the
+committee itself (one Keras model averaging the members), the breakdown (`members.csv`) each member's test
+accuracy beside the committee's, and `errors.png` the test digits the committee still gets wrong, as in the
+paper's figure of its remaining errors.
 
     kt run recipe mnist_committee
     kt run recipe mnist_committee members=3 epochs=6
+    kt run recipe mnist_committee widths=0,12,14,16,18
 
 Each member is a training stage (`member_1` ... `member_N`): a run killed while training member 3 resumes with
 member 3, at its last finished epoch. A member trains for 8 epochs (about 3 minutes on two CPU cores).
@@ -43,6 +46,17 @@ PUBLISHED = {"metric": "accuracy", "value": 0.9977, "source": "Ciresan, Meier & 
 class Config(AugmentConfig):
     epochs: int = 8
     members: int = param(5, "nets in the committee, each trained in its own stage", minimum=1, maximum=100)
+    widths: tuple[int, ...] = param(
+        (),
+        "member i sees the digits width-normalised to the i-th width in pixels (0: original; repeats)",
+        minimum=0,
+        maximum=28,
+    )
+
+
+def member_width(config: Config, index: int) -> int:
+    """The bounding-box width member `index` (from 1) normalises digits to; 0 for the original digits."""
+    return config.widths[(index - 1) % len(config.widths)] if config.widths else 0
 
 
 def build_data(config: Config, data_dir: str | None = None) -> ImageSplits:
@@ -55,11 +69,12 @@ def build_model(config: Config, data: ImageSplits) -> keras.Model:
 
 
 def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Trainer) -> keras.Model:
-    """Train member i in stage `member_i` from fresh weights, with its own shuffling and distortions; return
-    the committee of all members."""
+    """Train member i in stage `member_i` from fresh weights, with its own shuffling, distortions and digit
+    width; return the committee of all members."""
     members = []
     for index in range(1, config.members + 1):
-        member = trainer.fresh_model(index)
+        width = member_width(config, index)
+        member = trainer.fresh_model(index, lambda c, w=width: preprocessed_net(c, data, name="member", width=w))
         member.name = f"member_{index}"
         schedule = WarmupCosine(config.learning_rate, config.warmup_epochs)
         trainer.fit(member, data, stage=f"member_{index}", seed=trainer.seed * 1_000 + index, callbacks=[schedule])
@@ -68,8 +83,11 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
 
 
 def evaluate(model: keras.Model, data: ImageSplits, config: Config) -> Evaluation:
-    """The committee's test accuracy, and each member's beside it (`members.csv`)."""
-    return committee_evaluation(model, data.test, config.batch_size)
+    """The committee's test accuracy, and each member's beside it with the width of its digits (`members.csv`)."""
+    evaluation = committee_evaluation(model, data.test, config.batch_size)
+    for index, row in enumerate(evaluation.breakdown[:-1], 1):  # the last row is the committee's
+        row["width"] = member_width(config, index) or "original"
+    return evaluation
 
 
 def report(model: keras.Model, data: ImageSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:

@@ -14,9 +14,9 @@ from kerastoolkit.registry import get_recipe
 from kerastoolkit.saved import load_model
 
 TINY = ["batch_size=64", "train_limit=512", "validation_size=128", "test_limit=256", "filters=4", "dense_units=16"]
-# Dropout draws from a Keras seed generator whose state a resumed stage does not get back (the engine's backup
-# holds the weights and the optimizer), so the resume comparison runs without dropout: then it is exact.
-COMMITTEE = ["members=2", "epochs=2", "augment=elastic,affine", "dropout=0", *TINY]
+# With dropout (0.4 by default): the trainer reseeds the dropout masks' generators every epoch, so the resumed
+# committee is exactly the uninterrupted one.
+COMMITTEE = ["members=2", "epochs=2", "augment=elastic,affine", "widths=0,12", *TINY]
 RUN_FILES = ["model.keras", "metrics.json", "members.csv", "errors.png", "augmentation.png", "curves.png"]
 
 
@@ -55,12 +55,17 @@ def test_committee_leaves_a_complete_run_folder(committee_runs):
         assert (folder / name).exists(), name
     metrics = json.loads((folder / "metrics.json").read_text())
     assert [row["net"] for row in metrics["breakdown"]["rows"]] == ["member 1", "member 2", "committee"]
+    with (folder / "members.csv").open() as f:
+        assert [row["width"] for row in csv.DictReader(f)] == ["original", "12", ""]
     assert metrics["test"]["accuracy"] == pytest.approx(metrics["breakdown"]["rows"][-1]["accuracy"])
     with (folder / "history.csv").open() as f:
         stages = [row["stage"] for row in csv.DictReader(f)]
     assert stages == ["member_1", "member_1", "member_2", "member_2"]
     model = load_model(straight.run)  # safe_mode
-    assert [layer.name for layer in model.layers if isinstance(layer, keras.Model)] == ["member_1", "member_2"]
+    first, second = (layer for layer in model.layers if isinstance(layer, keras.Model))
+    assert [first.name, second.name] == ["member_1", "member_2"]
+    widths = [[getattr(layer, "width", None) for layer in net.layers[1:2]] for net in (first, second)]
+    assert widths == [[None], [12]]  # member 2's first layer after its input normalises the digits' width
 
 
 def test_members_differ_and_eval_rescores_the_saved_committee(committee_runs):

@@ -186,7 +186,32 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
     with (folder / "history.csv").open() as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3", "4"]
     accuracy = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
-    assert abs(accuracy - expected) <= 0.001, (accuracy, expected)
+    assert accuracy == pytest.approx(expected, abs=1e-9)  # the same dropout masks too (EpochSeeds)
+
+
+def test_epoch_seeds_give_an_epoch_the_same_dropout_masks_whatever_came_before():
+    import keras
+    import numpy as np
+
+    from kerastoolkit.trainer import EpochSeeds
+
+    inputs = keras.Input((64,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.5)(keras.layers.Dropout(0.5)(inputs)))
+    seeds = EpochSeeds(seed=3)
+    seeds.set_model(model)
+    ones = np.ones((4, 64), np.float32)
+
+    def masks(epoch: int, draws_before: int) -> np.ndarray:
+        seeds.on_epoch_begin(epoch)
+        for _ in range(draws_before):
+            model(ones, training=True)
+        seeds.on_epoch_begin(epoch)
+        return np.stack([model(ones, training=True).numpy() for _ in range(3)])
+
+    first = masks(2, draws_before=0)
+    np.testing.assert_array_equal(first, masks(2, draws_before=5))
+    assert (first[0] != first[1]).any()  # successive steps draw new masks
+    assert (first != masks(3, draws_before=0)).any()  # and another epoch other ones
 
 
 def test_same_seed_repeats_even_when_the_first_run_prepares_the_data(tmp_path, shared_data_dir, monkeypatch):

@@ -1,12 +1,14 @@
 """The MNIST conv net of `recipes/mnist_conv.py`, shared by the image recipes (augmented, committee members).
 
 Two blocks of two 3x3 convolutions (`filters`, then twice as many) with batch normalisation and 2x2 max pooling,
-a dense layer with dropout, a softmax; Adam, label smoothing. An optional preprocessing layer (standardisation
-or ZCA whitening fitted on the training split, `vision.whitening`) goes first, so the saved model holds it.
+a dense layer with dropout, a softmax; Adam, label smoothing. Optional preprocessing layers go first, so the
+saved model holds them: a committee member's width normalisation (`vision.width`), then standardisation or ZCA
+whitening fitted on the training split (`vision.whitening`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import keras
@@ -15,6 +17,7 @@ from keras import layers
 
 from kerastoolkit.losses import SparseSmoothedCrossentropy
 from kerastoolkit.vision.whitening import fitted_preprocessing
+from kerastoolkit.vision.width import WidthNormalization
 
 IMAGE_SHAPE = (28, 28, 1)
 
@@ -28,10 +31,11 @@ def conv_block(x: keras.KerasTensor, filters: int, momentum: float) -> keras.Ker
     return layers.MaxPooling2D()(x)
 
 
-def conv_net(config: Any, *, name: str = "mnist_conv", preprocessing: keras.layers.Layer | None = None) -> keras.Model:
+def conv_net(config: Any, *, name: str = "mnist_conv", preprocessing: Sequence[keras.layers.Layer] = ()) -> keras.Model:
     """The compiled net of a `vision.config.ConvNetConfig`, images of IMAGE_SHAPE in, class probabilities out."""
-    inputs = keras.Input(IMAGE_SHAPE)
-    x = preprocessing(inputs) if preprocessing is not None else inputs
+    inputs = x = keras.Input(IMAGE_SHAPE)
+    for layer in preprocessing:
+        x = layer(x)
     x = conv_block(x, config.filters, config.bn_momentum)
     x = conv_block(x, 2 * config.filters, config.bn_momentum)
     x = layers.Flatten()(x)
@@ -56,7 +60,13 @@ def training_images(data: Any) -> np.ndarray:
     return np.concatenate([images for images, *_ in data.train.batch(8192).as_numpy_iterator()])
 
 
-def preprocessed_net(config: Any, data: Any, *, name: str) -> keras.Model:
-    """`conv_net` behind the config's `preprocess` (none, standardise, zca) fitted on `data`'s training split."""
-    images = training_images(data) if config.preprocess != "none" else None
-    return conv_net(config, name=name, preprocessing=fitted_preprocessing(config.preprocess, images))
+def preprocessed_net(config: Any, data: Any, *, name: str, width: int = 0) -> keras.Model:
+    """`conv_net` behind the width normalisation to `width` pixels (0: none) and the config's `preprocess`
+    (none, standardise, zca) fitted on `data`'s training split as the net sees it (width-normalised)."""
+    layers_before = [WidthNormalization(width)] if width else []
+    if config.preprocess != "none":
+        images = training_images(data)
+        for layer in layers_before:
+            images = np.concatenate([layer(part).numpy() for part in np.array_split(images, len(images) // 8192 + 1)])
+        layers_before.append(fitted_preprocessing(config.preprocess, images))
+    return conv_net(config, name=name, preprocessing=layers_before)
