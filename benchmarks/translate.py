@@ -102,6 +102,7 @@ def main() -> None:
             print(result.summary, flush=True)
             results[name], folders[name] = _metrics(result.run.path), result.run.path
         results = {name: results[name] for name in RECIPES if name in results}
+        folders = {name: folders[name] for name in results}
         print(f"\n{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; overrides: {' '.join(args.overrides) or 'none'}")
         only = " ".join(f"--only {name}" for name in args.only)
         reused = "".join(f" --reuse {folder}" for folder in args.reuse)
