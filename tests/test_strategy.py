@@ -88,6 +88,15 @@ def test_a_killed_mirrored_run_resumes_and_ends_as_the_uninterrupted_one(tmp_pat
     assert json.loads((folder / "metrics.json").read_text())["test"] == pytest.approx(expected, abs=1e-5)
 
 
+def test_mirrored_reseeds_dropout_each_epoch_and_finishes(tmp_path, shared_data_dir):
+    """mnist_dropout under mirrored: the trainer sets its dropout seed generators (mirrored variables) every epoch."""
+    small = ["mnist_dropout", "epochs=2", *(item for item in SMALL[1:] if not item.startswith("epochs="))]
+    finished(kt_run(tmp_path, *small, *MIRRORED))
+    (folder,) = tmp_path.glob("mnist_dropout/*")
+    assert history_columns(folder)["epoch"] == [1, 2]
+    assert json.loads((folder / "metrics.json").read_text())["test"]["accuracy"] > 0.5
+
+
 @pytest.mark.parametrize("replicas", ["0", "-1"])
 def test_cpu_replicas_below_one_is_refused_in_one_line(tmp_path, replicas):
     args = ["run", "recipe", "mnist_mlp", *MIRRORED[:2], "--cpu-replicas", replicas, "--runs-dir", str(tmp_path)]
