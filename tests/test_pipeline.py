@@ -97,6 +97,18 @@ def test_large_or_variable_shape_splits_shuffle_the_examples_themselves(monkeypa
     assert [len(b) for b in batches(dataset)] == [8, 8, 8, 8, 5] * 2
 
 
+def test_many_epochs_hold_one_copy_of_the_split():
+    """Early-stopped training asks for up to 1,000 epochs: the pipeline's graph must not copy the split per epoch."""
+    images = np.zeros((500, 28, 28), np.float32)  # 1.5 MB
+    examples = tf.data.Dataset.from_tensor_slices((images, np.zeros(500, np.int64)))
+
+    def graph_bytes(epochs: int) -> int:
+        dataset, _ = training_epochs(examples, num_examples=500, batch_size=100, seed=0, first_epoch=0, epochs=epochs)
+        return len(dataset._as_serialized_graph().numpy())
+
+    assert graph_bytes(20) < images.nbytes + graph_bytes(1)
+
+
 def test_a_wrong_num_examples_is_refused():
     for wrong, held in ((N - 1, f"more than {N - 1}"), (N + 1, f"{N}")):
         with pytest.raises(ValueError, match=f"holds {held} examples, not num_examples={wrong}"):

@@ -31,20 +31,21 @@ MAX_MATERIALISED_BYTES = 1 << 30
 Augment = Callable[[Any, tf.Tensor], Any]  # (batch, stateless seed of shape (2,)) -> batch
 
 
-def batch_seed(seed: int, epoch: int, step: tf.Tensor) -> tf.Tensor:
+def batch_seed(seed: int, epoch: int | tf.Tensor, step: tf.Tensor) -> tf.Tensor:
     """The stateless seed of batch `step` of `epoch`: the same in every run with `seed`, resumed or not."""
+    epoch = tf.cast(epoch, tf.int64)
     return tf.stack([tf.constant(seed, tf.int64), epoch * (1 << 32) + tf.cast(step, tf.int64)])
 
 
-def _augmented(batches: tf.data.Dataset, augment: Augment | None, seed: int, epoch: int) -> tf.data.Dataset:
-    """`batches` of one epoch, each transformed by `augment` with its own (seed, epoch, index) seed."""
-    if augment is None:
-        return batches
-    return batches.enumerate().map(
-        lambda step, batch: augment(batch, batch_seed(seed, epoch, step)),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
-    )
+def _numbered(batches: tf.data.Dataset, epoch: int) -> tf.data.Dataset:
+    """`batches` of one epoch as (epoch, index of the batch in the epoch, batch)."""
+    return batches.enumerate().map(lambda step, batch: (tf.constant(epoch, tf.int64), step, batch))
+
+
+def _all_epochs(per_epoch: list[tf.data.Dataset], first_epoch: int) -> tf.data.Dataset:
+    """The epochs' batches one after the other, each as (epoch, index in the epoch, batch)."""
+    numbered = [_numbered(batches, epoch) for epoch, batches in enumerate(per_epoch, start=first_epoch)]
+    return functools.reduce(lambda a, b: a.concatenate(b), numbered)
 
 
 def _epoch_batches(examples: tf.data.Dataset, num_examples: int, batch_size: int, seed: int, epoch: int):
@@ -89,33 +90,38 @@ def training_epochs(
     steps = math.ceil(num_examples / batch_size)
     if first_epoch >= epochs:  # resumed after the last epoch's backup: nothing left to train
         return examples.take(0).batch(batch_size), steps
+    epoch_numbers = range(first_epoch, epochs)
     if not _materialisable(examples, num_examples):
         cached = filled_cache(examples)  # see evaluation_batches: a dropped first pass must not cut the cache
-        per_epoch = [
-            _augmented(_epoch_batches(cached, num_examples, batch_size, seed, epoch), augment, seed, epoch)
-            for epoch in range(first_epoch, epochs)
-        ]
-        joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-        return by_batches(joined.prefetch(tf.data.AUTOTUNE)), steps
+        joined = _all_epochs(
+            [_epoch_batches(cached, num_examples, batch_size, seed, e) for e in epoch_numbers], first_epoch
+        )
+        return _finished(joined, lambda batch: batch, augment, seed), steps
+    # One gather for all epochs: a function per epoch would hold its own copy of the split (one per epoch of up
+    # to 1,000 epochs of early-stopped training: out of memory).
     stacked = _materialise(examples, num_examples)
     positions = tf.data.Dataset.range(num_examples)
-    per_epoch = [
-        _augmented(
-            _gathered(stacked, _epoch_batches(positions, num_examples, batch_size, seed, epoch)), augment, seed, epoch
-        )
-        for epoch in range(first_epoch, epochs)
-    ]
-    joined = functools.reduce(lambda a, b: a.concatenate(b), per_epoch)
-    return by_batches(joined.prefetch(tf.data.AUTOTUNE)), steps
-
-
-def _gathered(stacked: Any, indices: tf.data.Dataset) -> tf.data.Dataset:
-    """The examples at each batch of `indices`, gathered from the materialised split, in parallel and in order."""
-    return indices.map(
-        lambda batch: tf.nest.map_structure(lambda tensor: tf.gather(tensor, batch), stacked),
-        num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=True,
+    joined = _all_epochs(
+        [_epoch_batches(positions, num_examples, batch_size, seed, e) for e in epoch_numbers], first_epoch
     )
+    return _finished(joined, lambda indices: _gather(stacked, indices), augment, seed), steps
+
+
+def _finished(joined: tf.data.Dataset, batch_of: Callable, augment: Augment | None, seed: int) -> tf.data.Dataset:
+    """Each (epoch, step, batch) of `joined` as `batch_of(batch)`, augmented with its own (seed, epoch, step)
+    seed if `augment` is given; in parallel, in order, prefetched, sharded by batches."""
+
+    def finish(epoch: tf.Tensor, step: tf.Tensor, batch: Any) -> Any:
+        batch = batch_of(batch)
+        return batch if augment is None else augment(batch, batch_seed(seed, epoch, step))
+
+    batches = joined.map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return by_batches(batches.prefetch(tf.data.AUTOTUNE))
+
+
+def _gather(stacked: Any, indices: tf.Tensor) -> Any:
+    """The examples at `indices` of the materialised split (same nest as an element)."""
+    return tf.nest.map_structure(lambda tensor: tf.gather(tensor, indices), stacked)
 
 
 def evaluation_batches(examples: tf.data.Dataset, batch_size: int) -> tf.data.Dataset:
