@@ -13,14 +13,17 @@ import keras
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
-    """`EarlyStopping` (mode min) whose best value and patience count carry over from a resumed stage's history.
+    """`EarlyStopping` whose best value and patience count carry over from a resumed stage's history.
 
     `history` is the run's history.csv rows (`Run.read_history()`); only the rows of `stage` up to the epoch
-    training resumes at are read (rows past it belong to the attempt that was cut off).
+    training resumes at are read (rows past it belong to the attempt that was cut off). `mode` is "min" (a
+    loss) or "max" (an accuracy).
     """
 
-    def __init__(self, history: list[dict[str, Any]], stage: str, **kwargs: Any):
-        super().__init__(mode="min", **kwargs)
+    def __init__(self, history: list[dict[str, Any]], stage: str, mode: str = "min", **kwargs: Any):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
+        super().__init__(mode=mode, **kwargs)
         self.history, self.stage = history, stage
         self._carried_over = False
 
@@ -42,6 +45,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
             and row.get(self.monitor) not in (None, "")
         ]
         if earlier:
-            best_index = min(range(len(earlier)), key=earlier.__getitem__)
+            best_of = min if self.mode == "min" else max  # the first best, as Keras's strict comparison keeps
+            best_index = best_of(range(len(earlier)), key=earlier.__getitem__)
             self.best, self.best_epoch = earlier[best_index], best_index
             self.wait = len(earlier) - 1 - best_index

@@ -57,18 +57,20 @@ class HistoryRecorder(keras.callbacks.Callback):
 
 
 class BestCheckpoint(keras.callbacks.Callback):
-    """Saves the weights (atomically) whenever validation loss improves on the best in history.csv."""
+    """Saves the weights (atomically) whenever `monitor` improves on the best in history.csv: a lower
+    validation loss, or a higher validation accuracy for `monitor="val_accuracy"`."""
 
-    def __init__(self, path: Path, history: list[dict[str, Any]]):
+    def __init__(self, path: Path, history: list[dict[str, Any]], monitor: str = "val_loss"):
         super().__init__()
-        self.path = path
-        earlier = [float(row["val_loss"]) for row in history if row.get("val_loss") not in (None, "")]
+        self.path, self.monitor = path, monitor
+        self.sign = -1.0 if "acc" in monitor else 1.0  # compare sign * value: lower is better
+        earlier = [self.sign * float(row[monitor]) for row in history if row.get(monitor) not in (None, "")]
         self.best = min(earlier, default=float("inf"))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        loss = (logs or {}).get("val_loss")
-        if loss is not None and float(loss) < self.best:
-            self.best = float(loss)
+        value = (logs or {}).get(self.monitor)
+        if value is not None and self.sign * float(value) < self.best:
+            self.best = self.sign * float(value)
             with atomic_path(self.path, suffix=".weights.h5") as tmp:
                 self.model.save_weights(tmp)
 
@@ -148,10 +150,12 @@ class Trainer:
         epochs: int | None = None,
         callbacks: list[keras.callbacks.Callback] | None = None,
         seed: int | None = None,
+        best_by: str = "val_loss",
     ) -> None:
         """Train `model` on `data.train` for one named stage; resume it if an earlier attempt was cut off.
 
         `seed` (default: the run's) sets the stage's shuffling and distortions: a committee member's own.
+        `best_by` is the validation score whose best epoch's weights are kept as `run.best_weights(stage)`.
         """
         weights = self.run.stage_weights(stage)
         if self.finished(stage):  # by an earlier attempt of this run
@@ -178,7 +182,7 @@ class Trainer:
         if data.validation is not None and data.num_validation:
             validation = evaluation_batches(data.validation, self.config.batch_size)
             own_rows = [row for row in history.rows if row["stage"] == stage]
-            checkpoint = [BestCheckpoint(self.run.best_weights(stage), own_rows)]
+            checkpoint = [BestCheckpoint(self.run.best_weights(stage), own_rows, best_by)]
         model.fit(
             train,
             epochs=epochs,

@@ -44,3 +44,29 @@ def test_fresh_stage_starts_from_nothing():
     stopping = _stopping(ROWS[:1], patience=3)
     stopping.on_epoch_begin(0)
     assert stopping.best is None and stopping.wait == 0
+
+
+def test_accuracy_is_watched_for_its_highest_value_over_a_resume():
+    rows = [
+        {"stage": "finetune", "epoch": str(e), "val_accuracy": a} for e, a in enumerate([".90", ".95", ".95", ".93"], 1)
+    ]
+    stopping = ResumableEarlyStopping(rows, "finetune", mode="max", monitor="val_accuracy", patience=3)
+    stopping.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
+    stopping.model.stop_training = False
+    stopping.on_train_begin()
+    stopping.on_epoch_begin(4)
+    assert stopping.best == 0.95 and stopping.wait == 2  # the first of two equal bests, as Keras keeps
+    stopping.on_epoch_end(4, {"val_accuracy": 0.95})  # not better: patience runs out
+    assert stopping.model.stop_training
+
+
+def test_best_checkpoint_keeps_the_highest_validation_accuracy(tmp_path):
+    from kerastoolkit.trainer import BestCheckpoint
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    checkpoint = BestCheckpoint(tmp_path / "best.weights.h5", [{"val_accuracy": "0.5"}], "val_accuracy")
+    checkpoint.set_model(model)
+    checkpoint.on_epoch_end(0, {"val_accuracy": 0.4, "val_loss": 0.1})
+    assert not checkpoint.path.exists()
+    checkpoint.on_epoch_end(1, {"val_accuracy": 0.6, "val_loss": 0.9})
+    assert checkpoint.path.exists() and checkpoint.best == -0.6

@@ -12,6 +12,7 @@ writes `translations.txt`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def predict(
         raise click.BadParameter(f"{beam} is not a beam width: give 1 or more", param_hint="--beam")
     width = 1 if greedy else beam
     if not sentences:
-        sentences = tuple(line.rstrip("\n") for line in click.get_text_stream("stdin") if line.strip())
+        sentences = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
     if not sentences:
         raise InputError("nothing to translate: give English sentences as arguments or one per line on stdin")
     translator = Translator.from_saved(saved)
