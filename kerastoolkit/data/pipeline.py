@@ -42,9 +42,10 @@ def _numbered(batches: tf.data.Dataset, epoch: int) -> tf.data.Dataset:
     return batches.enumerate().map(lambda step, batch: (tf.constant(epoch, tf.int64), step, batch))
 
 
-def _all_epochs(per_epoch: list[tf.data.Dataset], first_epoch: int) -> tf.data.Dataset:
-    """The epochs' batches one after the other, each as (epoch, index in the epoch, batch)."""
-    numbered = [_numbered(batches, epoch) for epoch, batches in enumerate(per_epoch, start=first_epoch)]
+def _all_epochs(examples: tf.data.Dataset, num_examples: int, batch_size: int, seed: int, epochs: range):
+    """The shuffled batches of `examples` (examples or their indices) for each of `epochs`, one epoch after the
+    other, each as (epoch, index in the epoch, batch)."""
+    numbered = [_numbered(_epoch_batches(examples, num_examples, batch_size, seed, e), e) for e in epochs]
     return functools.reduce(lambda a, b: a.concatenate(b), numbered)
 
 
@@ -93,17 +94,13 @@ def training_epochs(
     epoch_numbers = range(first_epoch, epochs)
     if not _materialisable(examples, num_examples):
         cached = filled_cache(examples)  # see evaluation_batches: a dropped first pass must not cut the cache
-        joined = _all_epochs(
-            [_epoch_batches(cached, num_examples, batch_size, seed, e) for e in epoch_numbers], first_epoch
-        )
+        joined = _all_epochs(cached, num_examples, batch_size, seed, epoch_numbers)
         return _finished(joined, lambda batch: batch, augment, seed), steps
     # One gather for all epochs: a function per epoch would hold its own copy of the split (one per epoch of up
     # to 1,000 epochs of early-stopped training: out of memory).
     stacked = _materialise(examples, num_examples)
     positions = tf.data.Dataset.range(num_examples)
-    joined = _all_epochs(
-        [_epoch_batches(positions, num_examples, batch_size, seed, e) for e in epoch_numbers], first_epoch
-    )
+    joined = _all_epochs(positions, num_examples, batch_size, seed, epoch_numbers)
     return _finished(joined, lambda indices: _gather(stacked, indices), augment, seed), steps
 
 

@@ -55,18 +55,18 @@ def conv_net(config: Any, *, name: str = "mnist_conv", preprocessing: Sequence[k
     return model
 
 
-def training_images(data: Any) -> np.ndarray:
-    """The whole training split's images as one array (to fit preprocessing on)."""
-    return np.concatenate([images for images, *_ in data.train.batch(8192).as_numpy_iterator()])
+def training_images(data: Any, layer: keras.layers.Layer | None = None) -> np.ndarray:
+    """The whole training split's images as one array (to fit preprocessing on), through `layer` if given."""
+    batches = (images for images, *_ in data.train.batch(8192).as_numpy_iterator())
+    return np.concatenate([layer(images).numpy() if layer else images for images in batches])
 
 
 def preprocessed_net(config: Any, data: Any, *, name: str, width: int = 0) -> keras.Model:
     """`conv_net` behind the width normalisation to `width` pixels (0: none) and the config's `preprocess`
     (none, standardise, zca) fitted on `data`'s training split as the net sees it (width-normalised)."""
-    layers_before = [WidthNormalization(width)] if width else []
+    normalise = WidthNormalization(width) if width else None
+    layers_before = [normalise] if normalise else []
     if config.preprocess != "none":
-        images = training_images(data)
-        for layer in layers_before:
-            images = np.concatenate([layer(part).numpy() for part in np.array_split(images, len(images) // 8192 + 1)])
+        images = training_images(data, normalise)
         layers_before.append(fitted_preprocessing(config.preprocess, images))
     return conv_net(config, name=name, preprocessing=layers_before)
