@@ -85,8 +85,10 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
 
 
 def evaluate(model: keras.Model, data: ImageSplits, config: Config) -> Evaluation:
-    """The committee's test accuracy, and each member's beside it with the width of its digits (`members.csv`)."""
-    evaluation = committee_evaluation(model, data.test, config.batch_size)
+    """The committee's test accuracy, and each member's beside it with the width of its digits (`members.csv`);
+    the validation accuracy of each and of the committee too, to compare committees by."""
+    validation = data.validation if data.num_validation else None
+    evaluation = committee_evaluation(model, data.test, config.batch_size, validation)
     for index, row in enumerate(evaluation.breakdown[:-1], 1):  # the last row is the committee's
         row["width"] = member_width(config, index) or "original"
     return evaluation

@@ -59,8 +59,15 @@ def test_committee_leaves_a_complete_run_folder(committee_runs):
         assert [row["width"] for row in csv.DictReader(f)] == ["original", "12", ""]
     assert metrics["test"]["accuracy"] == pytest.approx(metrics["breakdown"]["rows"][-1]["accuracy"])
     with (folder / "history.csv").open() as f:
-        stages = [row["stage"] for row in csv.DictReader(f)]
-    assert stages == ["member_1", "member_1", "member_2", "member_2"]
+        history = list(csv.DictReader(f))
+    assert [row["stage"] for row in history] == ["member_1", "member_1", "member_2", "member_2"]
+    rows = metrics["breakdown"]["rows"]
+    # each member's validation accuracy as its last epoch left it, and the committee's, to choose committees by
+    assert [rows[0]["validation_accuracy"], rows[1]["validation_accuracy"]] == pytest.approx(
+        [float(history[1]["val_accuracy"]), float(history[3]["val_accuracy"])]
+    )
+    assert 0.0 < rows[-1]["validation_accuracy"] <= 1.0
+    assert "validation_accuracy" not in metrics["test"]  # the test scores hold test scores only
     model = load_model(straight.run)  # safe_mode
     first, second = (layer for layer in model.layers if isinstance(layer, keras.Model))
     assert [first.name, second.name] == ["member_1", "member_2"]

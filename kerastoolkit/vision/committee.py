@@ -36,26 +36,40 @@ def members_of(model: keras.Model) -> list[keras.Model]:
     return [layer for layer in model.layers if isinstance(layer, keras.Model)]
 
 
-def test_outputs(model: keras.Model, test: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The labels of `test` and each member's class probabilities, (members, examples, classes)."""
-    batches = evaluation_batches(test, batch_size)
+def split_outputs(model: keras.Model, split: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of `split` and each member's class probabilities, (members, examples, classes)."""
+    batches = evaluation_batches(split, batch_size)
     labels = np.concatenate([y.numpy() for _, y in batches])
     outputs = np.stack([member.predict(batches, verbose=0) for member in members_of(model)])
     return labels, outputs
 
 
-def committee_evaluation(model: keras.Model, test: tf.data.Dataset, batch_size: int) -> Evaluation:
-    """The committee's test accuracy and error (its members' outputs averaged, as the model does), and a
-    breakdown with each member's accuracy (`members.csv`)."""
-    labels, outputs = test_outputs(model, test, batch_size)
-    accuracy = float(np.mean(outputs.mean(axis=0).argmax(axis=-1) == labels))
-    member_accuracies = [float(np.mean(output.argmax(axis=-1) == labels)) for output in outputs]
+def _accuracies(labels: np.ndarray, outputs: np.ndarray) -> tuple[list[float], float]:
+    """Each member's accuracy and the committee's (the members' outputs averaged, as the model does)."""
+    members = [float(np.mean(output.argmax(axis=-1) == labels)) for output in outputs]
+    return members, float(np.mean(outputs.mean(axis=0).argmax(axis=-1) == labels))
+
+
+def committee_evaluation(
+    model: keras.Model, test: tf.data.Dataset, batch_size: int, validation: tf.data.Dataset | None = None
+) -> Evaluation:
+    """The committee's test accuracy and error, and a breakdown with each member's accuracy (`members.csv`).
+
+    With `validation`, every row also holds its validation accuracy: what a choice between committees (more
+    members, longer training) should be made by, the test set being looked at once.
+    """
+    labels, outputs = split_outputs(model, test, batch_size)
+    member_accuracies, accuracy = _accuracies(labels, outputs)
     rows = [
         {"net": f"member {i}", "accuracy": a, "errors": round((1 - a) * len(labels))}
         for i, a in enumerate(member_accuracies, 1)
     ]
     rows.append({"net": "committee", "accuracy": accuracy, "errors": round((1 - accuracy) * len(labels))})
     scores = {"accuracy": accuracy, "error": 1 - accuracy, "mean_member_accuracy": float(np.mean(member_accuracies))}
+    if validation is not None:
+        members_seen, committee_seen = _accuracies(*split_outputs(model, validation, batch_size))
+        for row, seen in zip(rows, [*members_seen, committee_seen], strict=True):
+            row["validation_accuracy"] = seen
     return Evaluation(scores, rows, breakdown_name="members")
 
 
@@ -64,7 +78,7 @@ def plot_errors(
 ) -> int:
     """errors.png: the test images the committee gets wrong (at most MOST_ERRORS), each captioned with its true
     and predicted class (only a heading where there are none). Returns how many it gets wrong."""
-    labels, outputs = test_outputs(model, test, batch_size)
+    labels, outputs = split_outputs(model, test, batch_size)
     predicted = outputs.mean(axis=0).argmax(axis=-1)
     wrong = np.flatnonzero(predicted != labels)
     shown = wrong[:MOST_ERRORS]
