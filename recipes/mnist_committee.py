@@ -17,8 +17,8 @@ paper's figure of its remaining errors.
     kt run recipe mnist_committee widths=0,12,14,16,18
 
 Each member is a training stage (`member_1` ... `member_N`): a run killed while training member 3 resumes with
-member 3, at its last finished epoch. A member trains for 15 epochs, as mnist_conv_augmented (about 5.5 minutes on
-two CPU cores, the committee 27).
+member 3, at its last finished epoch. A member trains for 15 epochs (about 5.5 minutes on two CPU cores, the
+committee 27).
 
 What it reaches here: see docs/RESULTS.md (`benchmarks/vision.py --part committee`): 99.65% with the defaults
 (validation 99.70%; target 99.7% on the test set not met). Members of 8 epochs gave 99.61%; 15 became the default
