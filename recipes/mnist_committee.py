@@ -23,8 +23,8 @@ committee 27).
 What it reaches here: see docs/RESULTS.md (`benchmarks/vision.py --part committee`): 99.65% with the defaults
 (validation 99.70%; target 99.7% on the test set not met). Members of 8 epochs gave 99.61%; 15 became the default
 on validation (member 1: 99.68% against 99.58%); members of 30 epochs gave 99.69% (validation 99.68%, so not
-adopted). `widths=0,12,14,16,18` gave 99.56% (each width-normalised
-member a little worse than those on the original digits), so widths stay off by default.
+adopted). `widths=0,12,14,16,18` gave 99.56% (each width-normalised member a little worse than those on the
+original digits), so widths stay off by default.
 """
 
 from __future__ import annotations
