@@ -170,7 +170,7 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
     stopping = ResumableEarlyStopping(history, "finetune", mode=mode, monitor=monitor, patience=config.patience)
     trainer.fit(model, data, stage="finetune", callbacks=[stopping], best_by=monitor)
     best = trainer.run.best_weights("finetune")
-    if best.exists():  # the epoch with the lowest validation loss (kept on disk, so a resumed run has it too)
+    if best.exists():  # the epoch with the best `watch` score (kept on disk, so a resumed run has it too)
         model.load_weights(best)
     return model
 

@@ -68,10 +68,10 @@ def test_committee_leaves_a_complete_run_folder(committee_runs, shared_data_dir)
     )
     recipe = get_recipe("mnist_committee")
     data = recipe.module.build_data(straight.run.saved_config(recipe.config_class), str(shared_data_dir))
-    saved = load_model(straight.run).evaluate(data.validation.batch(64), verbose=0, return_dict=True)
+    model = load_model(straight.run)  # safe_mode
+    saved = model.evaluate(data.validation.batch(64), verbose=0, return_dict=True)
     assert rows[-1]["validation_accuracy"] == pytest.approx(saved["accuracy"])  # the averaged outputs'
     assert "validation_accuracy" not in metrics["test"]  # the test scores hold test scores only
-    model = load_model(straight.run)  # safe_mode
     first, second = (layer for layer in model.layers if isinstance(layer, keras.Model))
     assert [first.name, second.name] == ["member_1", "member_2"]
     widths = [[getattr(layer, "width", None) for layer in net.layers[1:2]] for net in (first, second)]
