@@ -12,18 +12,24 @@ from typing import Any
 import keras
 
 
+def better(monitor: str) -> str:
+    """ "max" when a higher `monitor` is better (an accuracy, an AUC), "min" otherwise (a loss): Keras's "auto"."""
+    return "max" if "acc" in monitor or "auc" in monitor else "min"
+
+
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """`EarlyStopping` whose best value and patience count carry over from a resumed stage's history.
 
     `history` is the run's history.csv rows (`Run.read_history()`); only the rows of `stage` up to the epoch
     training resumes at are read (rows past it belong to the attempt that was cut off). `mode` is "min" (a
-    loss) or "max" (an accuracy).
+    loss), "max" (an accuracy) or "auto" (`better(monitor)`, the rule `BestCheckpoint` follows too).
     """
 
-    def __init__(self, history: list[dict[str, Any]], stage: str, mode: str = "min", **kwargs: Any):
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', not {mode!r}")
-        super().__init__(mode=mode, **kwargs)
+    def __init__(self, history: list[dict[str, Any]], stage: str, mode: str = "auto", **kwargs: Any):
+        if mode not in ("min", "max", "auto"):
+            raise ValueError(f"mode must be 'min', 'max' or 'auto', not {mode!r}")
+        monitor = kwargs.setdefault("monitor", "val_loss")
+        super().__init__(mode=better(monitor) if mode == "auto" else mode, **kwargs)
         self.history, self.stage = history, stage
         self._carried_over = False
 

@@ -166,8 +166,8 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
     if config.labels:  # the first N training images keep their labels
         data = dataclasses.replace(data, train=data.train.take(config.labels), num_train=config.labels)
     history = trainer.run.read_history()  # a resumed fine-tuning counts its patience from where it was cut off
-    monitor, mode = ("val_accuracy", "max") if config.watch == "error" else ("val_loss", "min")
-    stopping = ResumableEarlyStopping(history, "finetune", mode=mode, monitor=monitor, patience=config.patience)
+    monitor = "val_accuracy" if config.watch == "error" else "val_loss"
+    stopping = ResumableEarlyStopping(history, "finetune", monitor=monitor, patience=config.patience)
     trainer.fit(model, data, stage="finetune", callbacks=[stopping], best_by=monitor)
     best = trainer.run.best_weights("finetune")
     if best.exists():  # the epoch with the best `watch` score (kept on disk, so a resumed run has it too)

@@ -46,11 +46,11 @@ def test_fresh_stage_starts_from_nothing():
     assert stopping.best is None and stopping.wait == 0
 
 
-def test_accuracy_is_watched_for_its_highest_value_over_a_resume():
+def test_accuracy_is_watched_by_default_for_its_highest_value_over_a_resume():
     rows = [
         {"stage": "finetune", "epoch": str(e), "val_accuracy": a} for e, a in enumerate([".90", ".95", ".95", ".93"], 1)
     ]
-    stopping = ResumableEarlyStopping(rows, "finetune", mode="max", monitor="val_accuracy", patience=3)
+    stopping = ResumableEarlyStopping(rows, "finetune", monitor="val_accuracy", patience=3)  # mode "auto": max
     stopping.set_model(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]))
     stopping.model.stop_training = False
     stopping.on_train_begin()
