@@ -13,7 +13,7 @@ import keras
 
 
 def better(monitor: str) -> str:
-    """ "max" when a higher `monitor` is better (an accuracy, an AUC), "min" otherwise (a loss): Keras's "auto"."""
+    """Which way `monitor` improves: "max" for an accuracy or an AUC, "min" otherwise (a loss), as Keras's "auto"."""
     return "max" if "acc" in monitor or "auc" in monitor else "min"
 
 
