@@ -25,6 +25,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.config import last_wins  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
 # name -> (recipe, overrides, which seeds: "full" (--full-seeds), "labels" (--seeds) or "one" (0))
@@ -68,7 +69,7 @@ def main() -> None:
     for name in args.only:
         recipe_name, overrides, seeding = RUNS[name]
         if recipe_name == "mnist_sda":  # a --set key replaces the run's own (labels=100 for labels1000)
-            overrides = list({item.partition("=")[0]: item for item in [*overrides, *args.set]}.values())
+            overrides = last_wins([*overrides, *args.set])
         recipe = get_recipe(recipe_name)
         config = recipe.make_config(overrides)
         results = []

@@ -28,6 +28,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.config import last_wins  # noqa: E402
 from kerastoolkit.engine import RunResult, run_recipe  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
@@ -38,8 +39,8 @@ def train(name: str, overrides: list[str], seed: int, runs_dir: str) -> RunResul
     """One run of recipe `name`; of overrides naming the same key the last wins, keys it lacks are left out."""
     recipe = get_recipe(name)
     keys = {field.name for field in dataclasses.fields(recipe.config_class)}
-    merged = {item.partition("=")[0]: item for item in overrides if item.partition("=")[0] in keys}
-    return run_recipe(recipe, recipe.make_config(list(merged.values())), runs_dir=runs_dir, seed=seed)
+    own = [item for item in last_wins(overrides) if item.partition("=")[0] in keys]
+    return run_recipe(recipe, recipe.make_config(own), runs_dir=runs_dir, seed=seed)
 
 
 def epoch_seconds(result: RunResult) -> float:

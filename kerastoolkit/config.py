@@ -212,6 +212,12 @@ def _unknown_key(config_cls: type, key: str) -> ConfigError:
     return ConfigError(f"unknown hyperparameter {key!r}; valid keys: {valid}")
 
 
+def last_wins(overrides: Iterable[str]) -> list[str]:
+    """KEY=VALUE items with one per key, the last given (a benchmark's `--set` over a run's own settings), in the
+    order each key first came; `apply_overrides` itself refuses a key given twice."""
+    return list({item.partition("=")[0]: item for item in overrides}.values())
+
+
 def apply_overrides(config: C, overrides: Iterable[str]) -> C:
     """Return a copy of `config` with each KEY=VALUE applied, parsed to the field's type, then validated."""
     cls = type(config)

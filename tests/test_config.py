@@ -9,7 +9,7 @@ from typing import Literal
 
 import pytest
 
-from kerastoolkit.config import TrainingConfig, apply_overrides, fields, from_dict, param, to_dict
+from kerastoolkit.config import TrainingConfig, apply_overrides, fields, from_dict, last_wins, param, to_dict
 from kerastoolkit.errors import ConfigError
 
 
@@ -116,3 +116,7 @@ def test_fields_inherit_docs_when_only_the_default_changes():
     assert info["epochs"].doc == "passes over the training set"
     assert info["hidden"].type_name == "tuple[int, ...]"
     assert info["optimizer"].type_name == "'sgd' | 'adam'"
+
+
+def test_last_wins_keeps_the_last_value_of_each_key_in_first_seen_order():
+    assert last_wins(["labels=1000", "epochs=2", "labels=100"]) == ["labels=100", "epochs=2"]
