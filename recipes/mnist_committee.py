@@ -18,10 +18,10 @@ paper's figure of its remaining errors.
 
 Each member is a training stage (`member_1` ... `member_N`): a run killed while training member 3 resumes with
 member 3, at its last finished epoch. A member trains for 15 epochs (about 5.5 minutes on two CPU cores, the
-committee 27). Every member trains on all 60,000 training digits by default, as the paper's setup is summarised
-(its own text was not reachable here); the settings
-were chosen with the last 5,000 held out (`validation_size=5000`: then `members.csv` also gives each member's
-and the committee's validation accuracy, to compare committees by).
+committee 28). Every member trains on all 60,000 training digits by default, as the paper's setup is summarised
+(its own text was not reachable here); the settings were chosen with the last 5,000 held out
+(`validation_size=5000`: then `members.csv` also gives each member's and the committee's validation accuracy, to
+compare committees by).
 
 What it reaches here: see docs/RESULTS.md (`benchmarks/vision.py --part committee`): 99.67% with the defaults
 (all 60,000 digits, seed 0, 28 minutes of training on two CPU cores; target 99.7% not met). On 55,000 digits the
