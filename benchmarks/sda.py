@@ -5,7 +5,7 @@
 
 Runs, each a normal run folder under --runs-dir (default saved_models/):
 - `sda`: mnist_sda with its defaults (the paper's SdA-3: 1.28% test error), and `sda-nopretrain`: pretrain=false,
-  one run per `--full-seeds` seed (default 0 only: 30 minutes a run);
+  one run per `--full-seeds` seed (default 0 only: about 27 minutes a run);
 - `labels1000`: labels=1000 pretrained and `labels1000-nopretrain`, one run per `--seeds` seed (mean and spread);
 - `autoencoder`: mnist_autoencoder with its defaults, its squared error per test image beside PCA's.
 `--set` overrides a hyperparameter of every mnist_sda run (`--set learning_rate=0.5`).

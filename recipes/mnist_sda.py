@@ -19,17 +19,17 @@ after 15 pretraining epochs per layer at 0.001 and fine-tuning at 0.1 (36 epochs
 applies to the default net pretrained and fine-tuned on all labels; `pretrain=false` and `labels=N` have none
 (benchmarks/sda.py compares them).
 
-Where kt differs from the tutorial: the tutorial trains on single examples (batch size 1: 50,000 steps an
-epoch, about 13 minutes an epoch in 2010); kt uses batches of 32 and keeps the tutorial's step per example in
-pretraining (0.001 x 32 = 0.032 on the cost averaged over the batch), and pretrains each layer for 30 epochs, not
-15: the reconstruction loss still falls after 15, and 30 won on validation accuracy (98.94% against 98.88%, seed
-0, whole runs; seeds 1 and 2 agreed). For fine-tuning the tutorial's 0.1 per example would be 3.2 a batch, which
-diverges here in the first epoch; kt uses 1.5, chosen on validation accuracy against 0.5 (98.96% against 98.84%,
-the same pretrained stack, seed 0); batches of 16 at the tutorial's 0.1 per example (1.6) were no better on
-validation and twice as slow. Early stopping here stops after `patience` epochs without a lower validation error
-(`watch=loss`: loss) and keeps the best epoch's weights; the tutorial's patience grows with the best iteration,
-and it watches the validation error too. The tutorial's weights start uniform in +-4 sqrt(6 / (fan_in +
-fan_out)) and the softmax layer at zero, as here.
+Where kt differs from the tutorial: the tutorial trains on single examples (batch size 1: 50,000 steps an epoch,
+about 13 minutes an epoch in 2010); kt uses batches of 32 and keeps the tutorial's step per example in pretraining
+(0.001 x 32 = 0.032 on the cost averaged over the batch), and pretrains each layer for 30 epochs, not 15: the first
+layers' reconstruction loss still falls after 15, and 30 won on validation accuracy (98.94% against 98.88%, seed 0,
+whole runs; seeds 1 and 2 agreed). For fine-tuning the tutorial's 0.1 per example would be 3.2 a batch, which
+diverges here in the first epoch; kt uses 1.5, chosen on validation accuracy against 0.5 (98.96% against 98.84%, the
+same pretrained stack, seed 0); batches of 16 at the tutorial's 0.1 per example (1.6) were no better on validation
+and twice as slow. Early stopping here stops after `patience` epochs without a lower validation error (`watch=loss`:
+loss) and keeps the best epoch's weights; the tutorial's patience grows with the best iteration, and it watches the
+validation error too. The tutorial's weights start uniform in +-4 sqrt(6 / (fan_in + fan_out)) and the softmax layer
+at zero, as here.
 
 What it reaches here (docs/RESULTS.md, two idle CPU cores): with the defaults, 1.33% +- 0.07 test error over
 seeds 0, 1 and 2 (1.29%, 1.41%, 1.29%; 26.5 minutes a run, 14.5 of pretraining); the 1.28% target is not met on
