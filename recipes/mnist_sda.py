@@ -62,6 +62,7 @@ from kerastoolkit.inside.draw import filter_grid, image_rows
 from kerastoolkit.layers.tied import masked
 from kerastoolkit.pretraining import pretrain_stack
 from kerastoolkit.registry import Published
+from kerastoolkit.schedules import WarmupCosine
 from kerastoolkit.stopping import ResumableEarlyStopping
 from kerastoolkit.trainer import Trainer
 
@@ -94,6 +95,9 @@ class Config(TrainingConfig):
         "error", "fine-tuning keeps the epoch with the lowest validation error (as the tutorial) or loss"
     )
     labels: int = param(0, "fine-tune on the first N training images only (0: all); pretraining sees all", minimum=0)
+    schedule: Literal["constant", "cosine"] = param(
+        "constant", "fine-tuning step size: constant (the tutorial) or a cosine decay to 0 over `epochs`"
+    )
 
 
 def published(config: Config) -> Published | None:
@@ -178,7 +182,8 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
     history = trainer.run.read_history()  # a resumed fine-tuning counts its patience from where it was cut off
     monitor = "val_accuracy" if config.watch == "error" else "val_loss"
     stopping = ResumableEarlyStopping(history, "finetune", monitor=monitor, patience=config.patience)
-    trainer.fit(model, data, stage="finetune", callbacks=[stopping], best_by=monitor)
+    callbacks = [stopping] + ([WarmupCosine(config.learning_rate)] if config.schedule == "cosine" else [])
+    trainer.fit(model, data, stage="finetune", callbacks=callbacks, best_by=monitor)
     best = trainer.run.best_weights("finetune")
     if best.exists():  # the epoch with the best `watch` score (kept on disk, so a resumed run has it too)
         model.load_weights(best)
