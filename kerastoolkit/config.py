@@ -4,10 +4,12 @@
     class Config(TrainingConfig):
         hidden_units: int = param(625, "units in the hidden layer")
 
-`apply_overrides(Config(), ["epochs=3"])` parses each KEY=VALUE to the field's type and refuses unknown keys
-and bad values with a `ConfigError` that lists the valid keys. `to_dict`/`from_dict` round-trip config.json.
-Parsing is strict: an int is an optional sign and decimal digits (not `1e3`, `2.0`, `0x10`, ` 3` or `True`), a
-float is a finite decimal number, and every value is checked against its field's type and bounds.
+`apply_overrides(Config(), ["epochs=3"])` parses each KEY=VALUE to the field's type and refuses unknown keys and bad
+values with a `ConfigError` that lists the valid keys; a Config may define `check(self)` to refuse fields that do
+not go together (it runs after every parse, so a bad mix is refused before any run folder exists).
+`to_dict`/`from_dict` round-trip config.json. Parsing is strict: an int is an optional sign and decimal digits (not
+`1e3`, `2.0`, `0x10`, ` 3` or `True`), a float is a finite decimal number, and every value is checked against its
+field's type and bounds.
 """
 
 from __future__ import annotations
@@ -196,7 +198,8 @@ def _check_bounds(name: str, value: Any, metadata: Mapping[str, Any]) -> None:
 
 
 def validate(config: Any) -> None:
-    """Check each field's type and bounds (floats must be finite); raise ConfigError naming the field."""
+    """Check each field's type and bounds (floats must be finite), then the Config's own `check()` of how its
+    fields go together, if it has one; raise ConfigError naming the field."""
     hints = _hints(type(config))
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -205,6 +208,17 @@ def validate(config: Any) -> None:
         metadata = _metadata(type(config), f.name)
         for item in value if isinstance(value, tuple) else (value,):
             _check_bounds(f.name, item, metadata)
+    if hasattr(config, "check"):
+        config.check()
+
+
+def check_heads(config: Any) -> None:
+    """ConfigError unless `config.units` splits evenly into `config.heads` attention heads."""
+    if config.units % config.heads:
+        raise ConfigError(
+            f"units={config.units} does not split into heads={config.heads}: each head is units/heads wide, so "
+            "give units a multiple of heads"
+        )
 
 
 def _unknown_key(config_cls: type, key: str) -> ConfigError:

@@ -47,7 +47,7 @@ from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
-from kerastoolkit.saved import load_model
+from kerastoolkit.saved import load_model, misfit
 from kerastoolkit.strategy import STRATEGIES, get_strategy, is_chief, num_replicas
 from kerastoolkit.trainer import Trainer, compiled_scores
 
@@ -273,7 +273,10 @@ def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path |
     config = run.saved_config(recipe.module.Config)
     model = load_model(run)
     data = recipe.module.build_data(config, data_dir)
-    evaluation = evaluate_model(recipe, model, data, config)
+    try:
+        evaluation = evaluate_model(recipe, model, data, config)
+    except (ValueError, tf.errors.InvalidArgumentError) as exc:  # eval writes nothing: nothing is left half-done
+        raise misfit(run.model_file, exc) from None
     published = recipe.published_for(config)
     metric = recipe.metric_for(config)
     seconds = time.perf_counter() - started

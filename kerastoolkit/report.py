@@ -18,6 +18,11 @@ from kerastoolkit.fileio import atomic_path
 from kerastoolkit.registry import Published, format_score
 
 
+def counted(number: int, noun: str) -> str:
+    """`number` and `noun`, plural but for one: counted(1, "step") is "1 step", counted(3, "step") "3 steps"."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def pyplot() -> Any:
     """matplotlib.pyplot (imported on first use: kt starts without it), on the Agg backend unless the caller chose
     one: a backend in $MPLBACKEND (Jupyter's kernel sets the inline one there) or pyplot already imported."""

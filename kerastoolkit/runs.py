@@ -146,6 +146,8 @@ def _is_run_config(saved: Any) -> bool:
 
 def open_run(path: str | os.PathLike) -> Run:
     """An existing run folder; RunDirError if it holds no run."""
+    if not str(path).strip():  # Path("") is the current folder
+        raise RunDirError("an empty path names no run folder")
     run = Run(Path(path))
     if not run.path.is_dir():
         raise RunDirError(f"{path} is not a folder")

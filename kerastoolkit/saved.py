@@ -37,6 +37,13 @@ def load_model(run: Run) -> Any:
         raise RunDirError(f"{path} is damaged or not a Keras model ({reason}); train the run again") from None
 
 
+def misfit(model_file: Path, exc: Exception) -> RunDirError:
+    """The error for a model.keras that fails on its own run's data: a model of another recipe (or another
+    vocabulary) put in the folder, say."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return RunDirError(f"{model_file} does not take this run's data ({reason}); is it the run's own model?")
+
+
 @dataclass
 class SavedRun:
     run: Run

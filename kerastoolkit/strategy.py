@@ -52,14 +52,24 @@ if TYPE_CHECKING:
 STRATEGIES = ("default", "mirrored", "multi-worker")
 
 
+MAX_CPU_REPLICAS = 64  # logical devices are for trying mirrored out; more only slow the CPU down
+
+
+def check_cpu_replicas(replicas: int) -> None:
+    """ConfigError unless 1 <= `replicas` <= MAX_CPU_REPLICAS."""
+    if replicas < 1:
+        raise ConfigError(f"--cpu-replicas must be 1 or more, not {replicas}")
+    if replicas > MAX_CPU_REPLICAS:
+        raise ConfigError(f"--cpu-replicas must be at most {MAX_CPU_REPLICAS}, not {replicas}")
+
+
 def split_cpu(replicas: int) -> None:
     """Split the CPU into `replicas` logical devices for `mirrored`; call it before TensorFlow starts its devices.
 
     TensorFlow fixes its devices once per process, when it first uses one: after that the split can no longer
     be changed (then ConfigError, unless it is already the one asked for).
     """
-    if replicas < 1:
-        raise ConfigError(f"--cpu-replicas must be 1 or more, not {replicas}")
+    check_cpu_replicas(replicas)
     import tensorflow as tf
 
     cpu = tf.config.list_physical_devices("CPU")[0]

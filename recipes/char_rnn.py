@@ -46,7 +46,8 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from kerastoolkit.config import RecipeConfig, param
+from kerastoolkit.cli import SEED, FiniteFloatRange
+from kerastoolkit.config import RecipeConfig, check_heads, param
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.data.text import read_corpus, split_by_position, windows
 from kerastoolkit.evaluation import Evaluation
@@ -79,9 +80,14 @@ class Config(RecipeConfig):
     model: Literal["lstm", "transformer"] = param("lstm", "the talks' stacked LSTM, or a small GPT as the modern peer")
     heads: int = param(4, "attention heads, each units/heads wide (model=transformer)", minimum=1)
 
+    def check(self) -> None:
+        if self.model == "transformer":
+            check_heads(self)
 
-def _split(ids: np.ndarray, config: Config, limit: int = 0) -> tuple[tf.data.Dataset, int]:
-    inputs, targets = windows(ids, config.sequence_length, limit)
+
+def _split(ids: np.ndarray, config: Config, limit_name: str = "") -> tuple[tf.data.Dataset, int]:
+    limit = getattr(config, limit_name) if limit_name else 0
+    inputs, targets = windows(ids, config.sequence_length, limit, limit_name)
     return tf.data.Dataset.from_tensor_slices((inputs, targets)), len(inputs)
 
 
@@ -89,9 +95,9 @@ def build_data(config: Config, data_dir: str | None = None) -> Splits:
     """Windows of the corpus, split by position; `train_limit` / `test_limit` count windows. The characters are
     the asset `characters` (saved with the run as characters.json)."""
     text = split_by_position(read_corpus(config.corpus, data_dir))
-    train, num_train = _split(text.train, config, config.train_limit)
+    train, num_train = _split(text.train, config, "train_limit")
     validation, num_validation = _split(text.validation, config)
-    test, num_test = _split(text.test, config, config.test_limit)
+    test, num_test = _split(text.test, config, "test_limit")
     return Splits(
         train=train,
         validation=validation,
@@ -175,12 +181,12 @@ def report(model: keras.Model, data: Splits, config: Config, evaluation: Evaluat
 @click.option("--length", type=click.IntRange(min=0), default=500, show_default=True, help="characters to write")
 @click.option(
     "--temperature",
-    type=click.FloatRange(min=0, min_open=True),
+    type=FiniteFloatRange(min=0, min_open=True),
     default=0.8,
     show_default=True,
     help="below 1: safer, more repetitive text; above 1: more surprising, more misspelt",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="random seed of the sampling")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="random seed of the sampling")
 def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) -> None:
     """Write text after a prime, one character at a time, as the model predicts it.
 

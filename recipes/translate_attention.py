@@ -81,11 +81,13 @@ def evaluate(model: keras.Model, data: TranslationSplits, config: Config) -> Eva
 
 
 def report(model: keras.Model, data: TranslationSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:
-    """`bleu_by_length.png`, `translations.txt`, and `attention.png` of the first scored test sentence."""
+    """`bleu_by_length.png`, `translations.txt`, and `attention.png` of the first scored test sentence the model
+    can read (none when it knows no word of any: a tiny training slice)."""
     hooks.report(model, data, config, evaluation, folder)
     translator = hooks.translator_for(model, data, config)
-    first = data.test_sentences[0].english
-    hooks.plot_attention(translator, first, folder / "attention.png", config.beam_width, config.length_penalty)
+    first = hooks.first_translatable(translator, [s.english for s in data.test_sentences])
+    if first is not None:
+        hooks.plot_attention(translator, first, folder / "attention.png", config.beam_width, config.length_penalty)
 
 
 predict = hooks.predict  # `kt translate` / `kt predict`: SENTENCE... --beam --greedy --attention

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import keras
 
-from kerastoolkit.config import param
+from kerastoolkit.config import check_heads, param
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.translation import hooks, models
 from kerastoolkit.translation.config import TranslationConfig
@@ -59,8 +59,11 @@ class Config(TranslationConfig):
     learning_rate: float = param(0.001, "Adam's step size at the start (linear decay to a tenth)", above=0.0)
     units: int = param(256, "the model's width (embeddings, attention); the feed-forward layer is 4x", minimum=1)
     layers: int = param(2, "encoder blocks, and as many decoder blocks", minimum=1)
-    heads: int = param(4, "attention heads in each block", minimum=1)
+    heads: int = param(4, "attention heads in each block, each units/heads wide", minimum=1)
     dropout: float = param(0.1, "dropout in each block and before the output layer", minimum=0.0, below=1.0)
+
+    def check(self) -> None:
+        check_heads(self)
 
 
 def build_data(config: Config, data_dir: str | None = None) -> TranslationSplits:

@@ -136,23 +136,19 @@ def train(model: keras.Model, data: Splits, config: Config, trainer: Trainer) ->
 
 def evaluate(model: keras.Model, data: Splits, config: Config) -> Evaluation:
     """`accuracy` of the hidden-layer net on the four points, `perceptron_accuracy` beside it, and each point's
-    outputs (points.csv)."""
+    outputs (points.csv). `kt eval` scores the saved hidden-layer net alone: the perceptron was trained beside it."""
     perceptron = perceptron_from(data, config)
     scores = {"accuracy": right(model) / 4}
-    hidden_out = outputs(model)
-    perceptron_out = outputs(perceptron) if perceptron is not None else [None] * 4
+    rows = [
+        {"x1": int(x1), "x2": int(x2), "target": int(target)}
+        for (x1, x2), target in zip(POINTS, TARGETS.reshape(-1), strict=True)
+    ]
     if perceptron is not None:
         scores["perceptron_accuracy"] = right(perceptron) / 4
-    rows = [
-        {
-            "x1": int(x1),
-            "x2": int(x2),
-            "target": int(target),
-            "perceptron": None if p is None else float(p),
-            "hidden": float(h),
-        }
-        for (x1, x2), target, p, h in zip(POINTS, TARGETS.reshape(-1), perceptron_out, hidden_out, strict=True)
-    ]
+        for row, out in zip(rows, outputs(perceptron), strict=True):
+            row["perceptron"] = float(out)
+    for row, out in zip(rows, outputs(model), strict=True):
+        row["hidden"] = float(out)
     return Evaluation(scores, rows, "points")
 
 

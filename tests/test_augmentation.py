@@ -169,6 +169,10 @@ def test_standardisation_is_keras_normalization_fitted_on_the_images():
         ("rotation=-5", "rotation=-5.0 is too small"),
         ("scaling=1", "scaling=1.0 is too large"),
         ("members=0", "members=0 is too small"),
+        ("augment=", "augment lists no distortion: give augment=none for none"),
+        ("augment=none,elastic", "augment=none,elastic: none cannot be combined with a distortion"),
+        ("augment=elastic,elastic", "augment=elastic,elastic names a distortion twice"),
+        ("warmup_epochs=16", "warmup_epochs=16 is longer than the run (epochs=15)"),
     ],
 )
 def test_bad_augmentation_settings_are_refused_before_any_run_folder(tmp_path, override, message):

@@ -11,9 +11,10 @@ from click.testing import CliRunner
 from conftest import require_data
 
 from kerastoolkit.cli import cli
+from kerastoolkit.config import apply_overrides
 from kerastoolkit.data.text import read_corpus, split_by_position, windows
 from kerastoolkit.engine import run_recipe
-from kerastoolkit.errors import DataError, InputError
+from kerastoolkit.errors import ConfigError, DataError, InputError
 from kerastoolkit.registry import get_recipe
 from kerastoolkit.saved import open_saved_run
 from kerastoolkit.text.characters import Characters
@@ -60,6 +61,19 @@ def test_windows_targets_are_the_inputs_shifted_by_one():
     assert windows(np.arange(25), 8, limit=2)[0].shape == (2, 8)
     with pytest.raises(DataError, match="holds no window of 30"):
         windows(np.arange(25), 30)
+    with pytest.raises(ConfigError, match=r"test_limit=4 is larger than the split it limits \(3 windows of 8\)"):
+        windows(np.arange(25), 8, 4, "test_limit")
+
+
+@pytest.mark.parametrize("recipe", ["char_rnn", "translate_transformer"])
+def test_a_width_that_does_not_split_into_the_heads_is_refused(recipe):
+    config = get_recipe(recipe).make_config([])
+    model = ["model=transformer"] if recipe == "char_rnn" else []
+    with pytest.raises(ConfigError, match="units=10 does not split into heads=4"):
+        apply_overrides(config, [*model, "units=10", "heads=4"])
+    assert apply_overrides(config, [*model, "units=12", "heads=4"]).units == 12
+    if recipe == "char_rnn":  # the LSTM has no heads
+        assert apply_overrides(config, ["units=10", "heads=4"]).units == 10
 
 
 def test_characters_refuse_what_training_never_saw():
@@ -151,6 +165,9 @@ def test_kt_predict_writes_length_characters_after_the_prime(tiny_run):
     [
         (["--temperature", "0"], "Invalid value for '--temperature': 0.0 is not in the range x>0"),
         (["--temperature", "-1"], "Invalid value for '--temperature'"),
+        (["--temperature", "nan"], "Invalid value for '--temperature': nan is not a finite number"),
+        (["--temperature", "inf"], "Invalid value for '--temperature': inf is not a finite number"),
+        (["--seed", "-1"], "Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295"),
         (["--length", "-5"], "Invalid value for '--length': -5 is not in the range x>=0"),
         (["--prime", ""], "Invalid value for --prime: give at least one character"),
     ],

@@ -157,4 +157,6 @@ def test_xor_saved_model_is_the_hidden_net(xor_runs):
     folder = xor_runs[0].run.path
     again = evaluate_run(folder, get_recipe("xor"))
     assert again.scores["accuracy"] == 1.0
+    assert "perceptron" not in again.evaluation.breakdown[0]  # no blank column: kt eval scores the hidden net only
+    assert set(xor_runs[0].evaluation.breakdown[0]) == {"x1", "x2", "target", "perceptron", "hidden"}
     assert [layer.name for layer in xor.build_model(xor.Config()).layers] == ["hidden", "output"]

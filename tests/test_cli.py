@@ -232,6 +232,15 @@ def test_resume_refuses_overrides(tmp_path):
 def test_runs_with_no_runs(tmp_path):
     code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
     assert code == 0 and out.strip() == f"no runs in {tmp_path}"
+    assert_user_error(["runs", "--runs-dir", str(tmp_path / "missing")], f"{tmp_path / 'missing'} is not a folder")
+
+
+def test_runs_lines_up_its_columns_past_long_recipe_names(tmp_path):
+    fake_run(tmp_path, "translate_attention")
+    fake_run(tmp_path, "xor")
+    code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
+    assert code == 0
+    assert len({line.index("incomplete") for line in out.splitlines()}) == 1, out
 
 
 def kt_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -460,6 +469,11 @@ def test_a_cache_folder_that_cannot_be_made_is_refused_by_run(tmp_path, monkeypa
 def test_an_empty_path_is_refused(option):
     code, _, err = invoke("run", "recipe", "mnist_softmax", option, "")
     assert code == 2 and "an empty path names no file or folder" in err
+
+
+@pytest.mark.parametrize("command", [["predict", ""], ["translate", " ", "I am cold."]])
+def test_an_empty_run_folder_is_refused(command):
+    assert_user_error(list(command), "an empty path names no run folder")
 
 
 def test_a_seed_out_of_numpy_range_is_refused():

@@ -104,6 +104,18 @@ def test_cpu_replicas_below_one_is_refused_in_one_line(tmp_path, replicas):
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--strategy", "mirrored", "--cpu-replicas", "65"], "--cpu-replicas must be at most 64, not 65"),
+        (["--cpu-replicas", "2"], "--cpu-replicas splits the CPU for --strategy mirrored; add --strategy mirrored"),
+    ],
+)
+def test_too_many_cpu_replicas_or_no_mirrored_strategy_is_refused(tmp_path, options, message):
+    assert_user_error(["run", "recipe", "mnist_mlp", *options, "--runs-dir", str(tmp_path)], message)
+    assert not list(tmp_path.iterdir())
+
+
 def test_the_learning_rate_scales_with_the_global_batch_only_where_the_recipe_says_so():
     from kerastoolkit.config import RecipeConfig
     from kerastoolkit.engine import scaled_learning_rate

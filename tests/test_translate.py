@@ -15,7 +15,7 @@ from kerastoolkit.errors import InputError
 from kerastoolkit.registry import get_recipe
 from kerastoolkit.saved import open_saved_run
 from kerastoolkit.text.vocabulary import Vocabulary
-from kerastoolkit.translation import models, translate
+from kerastoolkit.translation import hooks, models, translate
 from kerastoolkit.translation.data import TranslationSplits, encode_source
 from kerastoolkit.translation.decoding import beam_search, greedy, next_word
 from kerastoolkit.translation.tokens import END_ID, START_ID, words
@@ -177,6 +177,12 @@ def test_kt_translate_draws_attention(runs, tmp_path):
     assert result.exit_code == 2 and "has none" in result.stderr and not (tmp_path / "b.png").exists()
 
 
+def test_the_report_draws_attention_for_the_first_sentence_the_model_can_read(runs):
+    translator = Translator.from_saved(open_saved_run(runs["translate_attention"].run.path))
+    assert hooks.first_translatable(translator, ["Zorglub blorf!", "I am cold."]) == "I am cold."
+    assert hooks.first_translatable(translator, ["Zorglub blorf!", "  "]) is None  # then no attention.png
+
+
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
@@ -184,7 +190,8 @@ def test_kt_translate_draws_attention(runs, tmp_path):
         ([], "", "kt: error: nothing to translate: give English sentences as arguments or one per line on stdin"),
         (["Zorglub blorf!"], None, "kt: error: every word of 'Zorglub blorf!' is unknown to this model"),
         (["I am cold. " * 5], None, "tokens; this model translates up to 15"),
-        (["--beam", "0", "I am cold."], None, "0 is not a beam width: give 1 or more"),
+        (["--beam", "0", "I am cold."], None, "0 is not in the range x>=1"),
+        (["--length-penalty", "nan", "I am cold."], None, "nan is not a finite number"),
     ],
 )
 def test_kt_translate_refuses_bad_input_in_one_line(runs, args, stdin, message):

@@ -76,6 +76,7 @@ def test_a_finished_search_resumed_runs_no_new_trial(search):
         ([], "nothing to search"),
         (["learning_rate=0.1,0.2", "validation_size=0"], "no validation split"),
         (["learning_rate=0.1,0.2", "--objective", "accuracy"], "never the test set"),
+        (["learning_rate=0.1,0.2", "--objective", "val_nosuch"], "val_nosuch is not a validation score of"),
     ],
 )
 def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, args, message):

@@ -146,6 +146,13 @@ def assert_click_error(args: list[str], *parts: str) -> None:
         assert part in err, err
 
 
+def test_an_empty_vectors_name_is_refused() -> None:
+    code, out, err = kt("similar", "frog", "--vectors", "")
+    assert (
+        code == 2 and not out and err == "kt: error: --vectors is empty: give a name such as glove-6b-50d, or a file\n"
+    )
+
+
 def test_input_files_that_do_not_exist_are_refused(tmp_path: Path) -> None:
     missing = str(tmp_path / "missing.txt")
     assert_click_error(["vectors", "evaluate", "--questions", missing], "'--questions'", "does not exist")

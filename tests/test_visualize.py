@@ -4,6 +4,7 @@ climbs, the same seed draws the same input, and bad inputs are one line with exi
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,18 @@ def test_a_run_whose_inputs_are_not_images_is_refused(tmp_path):
         f"{folder} is a run of xor, whose inputs are not images; "
         "kt visualize works for runs of: mnist_conv, mnist_conv_augmented, ",
     )
+
+
+def test_a_model_of_another_recipe_is_refused_by_eval_and_visualize_before_anything_is_drawn(tiny_runs, tmp_path):
+    from recipes import xor
+
+    folder = tmp_path / "run"
+    shutil.copytree(tiny_runs["mnist_conv"], folder)
+    xor.build_model(xor.Config()).save(folder / "model.keras")  # a whole Keras model, of two inputs
+    files = sorted(folder.iterdir())
+    assert_user_error(["eval", folder], f"{folder / 'model.keras'} does not take this run's data (")
+    assert_user_error(["visualize", folder, "--steps", "2"], "is it the run's own model?")
+    assert sorted(folder.iterdir()) == files
 
 
 def test_an_unfinished_or_missing_run_and_a_bad_steps_are_refused(tmp_path):

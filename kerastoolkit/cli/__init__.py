@@ -7,6 +7,7 @@ value out of an option's range) keep click's form: usage, then `Error: ...`, exi
 
 from __future__ import annotations
 
+import math
 import os
 import shlex
 import traceback
@@ -28,6 +29,19 @@ class NonEmptyPath(click.Path):
         if isinstance(value, str) and not value.strip():
             self.fail("an empty path names no file or folder", param, ctx)
         return super().convert(value, param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A click.FloatRange that also refuses nan and inf (nan passes every bound: it compares false)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number", param, ctx)
+        return number
+
+
+SEED = click.IntRange(0, 2**32 - 1)  # every --seed: numpy's and TensorFlow's seeds take 32 bits
 
 
 def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from kerastoolkit.cli import NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import SEED, NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
 from kerastoolkit.errors import ConfigError, RunDirError, UnknownRecipeError
 from kerastoolkit.registry import Published, RecipeInfo, format_score, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, Run, find_runs, open_run, open_unfinished_run, resume_point
@@ -80,7 +80,7 @@ def run_group() -> None:
 @_runs_dir_option
 @click.option(
     "--seed",
-    type=click.IntRange(0, 2**32 - 1),
+    type=SEED,
     default=0,
     show_default=True,
     help="Random seed; the same seed repeats a run.",
@@ -104,7 +104,7 @@ def run_group() -> None:
     "--cpu-replicas",
     type=int,
     default=None,
-    help="Split the CPU into N logical devices (for --strategy mirrored without GPUs).",
+    help="Split the CPU into N logical devices (1 to 64; for --strategy mirrored without GPUs).",
 )
 @click.option(
     "--config",
@@ -136,8 +136,10 @@ def run_recipe_command(
       kt run recipe mnist_conv --strategy mirrored --cpu-replicas 2
       kt run recipe mnist_conv --config saved_models/tune_mnist_conv_20261124-101500/best.json
     """
-    if cpu_replicas is not None and cpu_replicas < 1:
-        raise ConfigError(f"--cpu-replicas must be 1 or more, not {cpu_replicas}")
+    from kerastoolkit.strategy import check_cpu_replicas, cluster_spec
+
+    if cpu_replicas is not None:
+        check_cpu_replicas(cpu_replicas)
     recipe = get_recipe(name)
     config_class = _config_class(recipe)
     if resume:
@@ -151,9 +153,9 @@ def run_recipe_command(
         click.echo(f"resuming {resume}: {resume_point(run, epochs)}")
     else:
         config = _config_from(config_class, config_file, overrides)
+    if cpu_replicas is not None and strategy == "default":
+        raise ConfigError("--cpu-replicas splits the CPU for --strategy mirrored; add --strategy mirrored")
     if strategy == "multi-worker":
-        from kerastoolkit.strategy import cluster_spec
-
         cluster_spec()  # a malformed TF_CONFIG is refused before TensorFlow starts
     load_tensorflow()
     if cpu_replicas is not None:
@@ -212,21 +214,25 @@ def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:
 
 @cli.command("runs")
 @_runs_dir_option
-def runs_command(runs_dir: str) -> None:
+@click.pass_context
+def runs_command(ctx: click.Context, runs_dir: str) -> None:
     """List past runs with their test scores (incomplete runs are marked)."""
+    if _given(ctx, "runs_dir") and not Path(runs_dir).is_dir():
+        raise RunDirError(f"{runs_dir} is not a folder")
     runs = find_runs(runs_dir)
     if not runs:
         click.echo(f"no runs in {runs_dir}")
         return
+    width = max(16, *(len(run.path.parent.name) for run in runs))  # the folder of a run is named by its recipe
     for run in runs:
-        click.echo(_run_line(run))
+        click.echo(_run_line(run, width))
 
 
-def _run_line(run: Run) -> str:
-    """One line of `kt runs`: recipe, test score and published target, folder."""
+def _run_line(run: Run, width: int = 16) -> str:
+    """One line of `kt runs`: recipe, test score and published target, folder; the recipe `width` wide."""
     folder = f"{run.path}/"
     if not run.is_complete:
-        return f"{run.path.parent.name:<16} {'incomplete':<26} {folder}"
+        return f"{run.path.parent.name:<{width}} {'incomplete':<26} {folder}"
     try:
         metrics = run.read_metrics()
         metric = metrics["metric"]
@@ -234,9 +240,9 @@ def _run_line(run: Run) -> str:
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
         shown = format_score(score, target, metric)
-        return f"{metrics['recipe']:<16} {metric} {shown:<7} {target_text:<19} {folder}"
+        return f"{metrics['recipe']:<{width}} {metric} {shown:<7} {target_text:<19} {folder}"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a damaged metrics.json spoils one line only
-        return f"{run.path.parent.name:<16} {'unreadable metrics.json':<26} {folder}"
+        return f"{run.path.parent.name:<{width}} {'unreadable metrics.json':<26} {folder}"
 
 
 @cli.command("eval")

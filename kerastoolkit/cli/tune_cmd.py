@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from kerastoolkit.cli import NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import SEED, NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
 from kerastoolkit.cli.recipes_cmd import _config_class, _runs_dir_option
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.registry import RecipeInfo, get_recipe
@@ -27,7 +27,13 @@ def tune_group() -> None:
 @tune_group.command("recipe")
 @click.argument("name")
 @click.argument("space", nargs=-1, metavar="[KEY=RANGE|KEY=VALUE]...")
-@click.option("--algorithm", type=click.Choice(ALGORITHMS), default="random", show_default=True)
+@click.option(
+    "--algorithm",
+    type=click.Choice(ALGORITHMS),
+    default="random",
+    show_default=True,
+    help="keras-tuner's oracle: every combination, random draws, Bayesian optimisation, or Hyperband.",
+)
 @click.option(
     "--trials",
     type=click.IntRange(min=1),
@@ -38,7 +44,9 @@ def tune_group() -> None:
 @click.option("--objective", default=None, help="Validation score to optimise (default: val_ + the recipe's metric).")
 @data_dir_option()
 @_runs_dir_option
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
+@click.option(
+    "--seed", type=SEED, default=0, show_default=True, help="Random seed of the oracle and of every trial's run."
+)
 @click.option(
     "--resume",
     type=NonEmptyPath(file_okay=False, exists=True, path_type=Path),

@@ -38,6 +38,8 @@ def _load(vectors_name: str, data_dir: str | None) -> WordVectors:
     from kerastoolkit.vectors import load
     from kerastoolkit.vectors.store import is_named
 
+    if not vectors_name.strip():
+        raise VectorsError("--vectors is empty: give a name such as glove-6b-50d, or a file")
     given = click.get_current_context().get_parameter_source("data_dir") is ParameterSource.COMMANDLINE
     if given and not is_named(vectors_name):
         raise VectorsError(f"--data-dir applies to named vectors, not to the file {vectors_name}; drop one of them")
@@ -45,6 +47,9 @@ def _load(vectors_name: str, data_dir: str | None) -> WordVectors:
 
 
 def _print_scores(pairs: list[tuple[str, float]]) -> None:
+    if not pairs:
+        click.echo("no words to show: these vectors hold none but the words asked about", err=True)
+        return
     width = max((len(w) for w, _ in pairs), default=0)
     for word, score in pairs:
         click.echo(f"{word:<{width}}  {score:.4f}")
@@ -83,7 +88,13 @@ def vectors_group() -> None:
 
 
 @vectors_group.command("evaluate")
-@click.option("--method", type=click.Choice(METHODS), default="cosadd", show_default=True)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="cosadd",
+    show_default=True,
+    help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).",
+)
 @click.option(
     "--restrict-vocab",
     type=click.IntRange(min=0),
@@ -101,6 +112,7 @@ def evaluate_command(
     method: str, restrict_vocab: int, questions: str | None, vectors_name: str, data_dir: str | None
 ) -> None:
     """Google analogy accuracy per section and semantic/syntactic/total; wordsim353 and SimLex-999 Spearman."""
+    from kerastoolkit.report import counted
     from kerastoolkit.vectors import evaluate_analogies, evaluate_similarity
     from kerastoolkit.vectors.evaluate import gensim_test_file
 
@@ -108,12 +120,13 @@ def evaluate_command(
     score = evaluate_analogies(vectors, questions, method=method, restrict_vocab=restrict_vocab)  # type: ignore[arg-type]
     click.echo(f"{vectors.name}: analogies by {method} over {score.restrict_vocab} words")
     for section in score.sections:
-        click.echo(f"  {section.name:<28} {section.correct:>5}/{section.total:<5} {section.accuracy:7.2%}")
+        accuracy = f"{section.accuracy:7.2%}" if section.total else "    n/a"
+        click.echo(f"  {section.name:<28} {section.correct:>5}/{section.total:<5} {accuracy}")
     for label in ("semantic", "syntactic", "total"):
         correct, total = getattr(score, label)
-        click.echo(f"{label:<30} {correct:>5}/{total:<5} {correct / max(total, 1):7.2%}")
+        click.echo(f"{label:<30} {correct:>5}/{total:<5} {f'{correct / total:7.2%}' if total else '    n/a'}")
     if score.skipped:
-        click.echo(f"({score.skipped} questions skipped: a word outside the vocabulary)")
+        click.echo(f"({counted(score.skipped, 'question')} skipped: a word outside the vocabulary)")
     for pairs in ("wordsim353.tsv", "simlex999.txt"):
         try:
             sim = evaluate_similarity(vectors, gensim_test_file(pairs))
@@ -126,15 +139,17 @@ def evaluate_command(
 @vectors_group.command("train")
 @click.argument("corpus", type=NonEmptyPath(exists=True, dir_okay=False))
 @click.option("--out", type=NonEmptyPath(dir_okay=False), help="Where to save the vectors (.kv; default CORPUS.kv).")
-@click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1))
-@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--min-count", default=5, show_default=True, type=click.IntRange(min=1))
-@click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1))
+@click.option("--dim", default=100, show_default=True, type=click.IntRange(min=1), help="Dimensions of each vector.")
+@click.option("--window", default=5, show_default=True, type=click.IntRange(min=1), help="Context words either side.")
+@click.option(
+    "--min-count", default=5, show_default=True, type=click.IntRange(min=1), help="Drop words seen fewer times."
+)
+@click.option("--epochs", default=5, show_default=True, type=click.IntRange(min=1), help="Passes over CORPUS.")
 @click.option("--negative", default=5, show_default=True, type=click.IntRange(min=1), help="Negative samples.")
 @click.option("--cbow", is_flag=True, help="CBOW instead of skip-gram.")
 @click.option("--workers", type=click.IntRange(min=1), help="Threads (default: all cores).")
 def train_command(corpus: str, out: str | None, cbow: bool, **options: Any) -> None:
-    """Train word2vec on CORPUS_FILE (one sentence per line) and save vectors usable with --vectors PATH."""
+    """Train word2vec on CORPUS (a text file, one sentence per line) and save vectors usable with --vectors PATH."""
     from pathlib import Path
 
     from kerastoolkit.vectors import train
@@ -149,7 +164,13 @@ def train_command(corpus: str, out: str | None, cbow: bool, **options: Any) -> N
 
 @vectors_group.command("plot")
 @click.argument("words", nargs=-1, required=True)
-@click.option("--out", type=NonEmptyPath(dir_okay=False), default="vectors.png", show_default=True)
+@click.option(
+    "--out",
+    type=NonEmptyPath(dir_okay=False),
+    default="vectors.png",
+    show_default=True,
+    help="The PNG to write (its folder is made if missing).",
+)
 @_vectors_options
 def plot_command(words: tuple[str, ...], out: str, vectors_name: str, data_dir: str | None) -> None:
     """Plot WORDS in 2-D (PCA) with an arrow inside each consecutive pair: king queen man woman ..."""

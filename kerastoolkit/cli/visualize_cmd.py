@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kerastoolkit.cli import NonEmptyPath, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import SEED, NonEmptyPath, cli, data_dir_option, load_tensorflow
 from kerastoolkit.errors import RunDirError, UnknownRecipeError
 from kerastoolkit.inside import DEFAULT_EXAMPLES, DEFAULT_STEPS
 from kerastoolkit.registry import RecipeInfo, get_recipe, list_recipes
@@ -53,7 +53,7 @@ def _image_recipe(run_dir: Path) -> RecipeInfo:
 )
 @click.option(
     "--seed",
-    type=click.IntRange(0, 2**32 - 1),
+    type=SEED,
     default=0,
     show_default=True,
     help="Random seed of the starting noise and the jitter; the same seed draws the same pictures.",

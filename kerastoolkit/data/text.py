@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kerastoolkit.data.folder import RemoteFile, fetch
-from kerastoolkit.errors import DataError
+from kerastoolkit.errors import ConfigError, DataError
 from kerastoolkit.text.characters import Characters
 
 CORPORA = {
@@ -67,11 +67,14 @@ def split_by_position(text: str, held_out: float = 0.1) -> TextSplits:
     return TextSplits(characters, ids[:train_end], ids[train_end:validation_end], ids[validation_end:])
 
 
-def windows(ids: np.ndarray, window: int, limit: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Non-overlapping (inputs, next-character targets) windows of `window` ids; the first `limit` (0: all)."""
+def windows(ids: np.ndarray, window: int, limit: int = 0, limit_name: str = "limit") -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping (inputs, next-character targets) windows of `window` ids; the first `limit` (0: all).
+    A limit above the windows there are is refused (ConfigError naming `limit_name`): it would give them all."""
     count = (len(ids) - 1) // window
+    if limit > count:
+        raise ConfigError(f"{limit_name}={limit} is larger than the split it limits ({count} windows of {window})")
     if limit:
-        count = min(count, limit)
+        count = limit
     if count < 1:
         raise DataError(f"a text of {len(ids)} characters holds no window of {window} (make sequence_length shorter)")
     inputs = ids[: count * window].reshape(count, window)

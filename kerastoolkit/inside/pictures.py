@@ -16,6 +16,7 @@ import tensorflow as tf
 from kerastoolkit.inside.ascent import ascend, noise
 from kerastoolkit.inside.draw import activity_map, image_grid, in_rows
 from kerastoolkit.inside.net import Net
+from kerastoolkit.report import counted
 
 FILTERS = 100  # first-layer filters shown at most
 UNITS = 100  # hidden units in the activity map at most: the talk shows 100 of 625
@@ -90,7 +91,7 @@ def class_maximisation(subject: Subject, path: Path, rng: np.random.Generator) -
     _, images = class_inputs(subject.net, subject.steps, rng)
     probabilities = keras.ops.convert_to_numpy(tf.nn.softmax(subject.net.class_scores(images)))
     captions = [f"{name}: p {probabilities[c, c]:.2f}" for c, name in enumerate(subject.class_names[: len(images)])]
-    what = f"an input for each of the {len(images)} classes, {subject.steps} steps from noise"
+    what = f"an input for each of the {len(images)} classes, {counted(subject.steps, 'step')} from noise"
     image_grid(in_rows(images), path, f"What the net sees in each class: {what}", captions=in_rows(captions))
     return what
 
@@ -109,7 +110,7 @@ def channel_maximisation(subject: Subject, path: Path, rng: np.random.Generator)
         captions.append([f"#{unit}" for unit in units])
     kind = "channels" if isinstance(net.feature_layers[0], keras.layers.Conv2D) else "units"
     names = ", ".join(layer.name for layer in net.feature_layers)
-    what = f"the {CHANNELS} most active {kind} of {names}, {subject.steps} steps from noise"
+    what = f"the {CHANNELS} most active {kind} of {names}, {counted(subject.steps, 'step')} from noise"
     title = f"What excites the {CHANNELS} {kind} most active on test digits"
     image_grid(rows, path, title, captions=captions, row_labels=[layer.name for layer in net.feature_layers])
     return what

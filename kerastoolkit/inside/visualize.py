@@ -10,7 +10,7 @@ import numpy as np
 from kerastoolkit.inside import DEFAULT_EXAMPLES, DEFAULT_STEPS
 from kerastoolkit.inside.net import Net
 from kerastoolkit.inside.pictures import PICTURES, Skipped, Subject
-from kerastoolkit.saved import SavedRun
+from kerastoolkit.saved import SavedRun, misfit
 
 
 def first_test_digits(
@@ -37,8 +37,12 @@ def visualize_run(
     Each picture has its own random stream (from `seed` and its place in `PICTURES`), so skipping one leaves the
     others as they were.
     """
-    net = Net(saved.model, saved.recipe.module.IMAGE_SHAPE)
     digits, labels, class_names = first_test_digits(saved, examples, data_dir)
+    try:  # before any picture is drawn
+        saved.model.predict(digits[:1], verbose=0)
+        net = Net(saved.model, saved.recipe.module.IMAGE_SHAPE)
+    except ValueError as exc:
+        raise misfit(saved.run.model_file, exc) from None
     subject = Subject(net, digits, labels, class_names, steps)
     written = []
     for number, (name, picture) in enumerate(PICTURES.items()):

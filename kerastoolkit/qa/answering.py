@@ -14,6 +14,7 @@ from typing import Any
 import click
 import numpy as np
 
+from kerastoolkit.cli import data_dir_option
 from kerastoolkit.data.babi import Example
 from kerastoolkit.errors import ConfigError, InputError
 from kerastoolkit.qa.data import load_examples, vectorize
@@ -28,12 +29,7 @@ def predict_options(hook: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--example", type=click.IntRange(min=0), help="Answer the Nth question of the test set."),
         click.option("--story", help='Your own story: sentences ending in "." (e.g. "Mary went to the hallway.").'),
         click.option("--question", help='Your own question about --story (e.g. "Where is Mary?").'),
-        click.option(
-            "--data-dir",
-            type=click.Path(file_okay=False),
-            envvar="KT_DATA_DIR",
-            help="Folder holding the bAbI archive, for --example.",
-        ),
+        data_dir_option("the bAbI archive, for --example"),
     ]
     for option in reversed(options):
         hook = option(hook)

@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from kerastoolkit.cli import FiniteFloatRange
 from kerastoolkit.errors import InputError
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.fileio import write_text
@@ -80,14 +81,28 @@ def report(model: Any, data: TranslationSplits, config: Any, evaluation: Evaluat
         write_translations(data, folder / "translations.txt")
 
 
+def first_translatable(translator: Translator, sentences: list[str]) -> str | None:
+    """The first sentence `translator` takes (a known word, not too long); None when it takes none (a model
+    trained on a small slice may know none of the first test sentences' words)."""
+    for sentence in sentences:
+        try:
+            translator.tokens(sentence)
+        except InputError:
+            continue
+        return sentence
+    return None
+
+
 def translate_options(hook: Callable[..., Any]) -> Callable[..., Any]:
     """`SENTENCE...` (or lines on stdin), `--beam N` / `--greedy`, `--length-penalty A`, `--attention FILE.png`."""
     options = [
         click.argument("sentences", nargs=-1),
-        click.option("--beam", type=int, default=5, show_default=True, help="beam search width (1: greedy)"),
-        click.option("--greedy", is_flag=True, help="greedy search (the same as --beam 1)"),
         click.option(
-            "--length-penalty", type=click.FloatRange(min=0), default=0.6, show_default=True,
+            "--beam", type=click.IntRange(min=1), default=5, show_default=True, help="beam search width (1: greedy)"
+        ),
+        click.option("--greedy", is_flag=True, help="greedy search (the same as --beam 1; wins over --beam)"),
+        click.option(
+            "--length-penalty", type=FiniteFloatRange(min=0), default=0.6, show_default=True,
             help="beam search length normalisation alpha (Wu et al. 2016; 0: none)",
         ),
         click.option(
@@ -140,8 +155,6 @@ def predict(
       echo "I am cold." | kt translate RUN_DIR --beam 10
       kt translate RUN_DIR "I love you." --attention attention.png    (translate_attention runs)
     """
-    if beam < 1:
-        raise click.BadParameter(f"{beam} is not a beam width: give 1 or more", param_hint="--beam")
     width = 1 if greedy else beam
     if not sentences:
         sentences = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())

@@ -17,6 +17,7 @@ import keras
 import keras_tuner
 
 from kerastoolkit.config import from_dict, to_dict
+from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.fileio import write_json, write_text
@@ -180,6 +181,13 @@ def _direction(objective: str) -> str:
     return "min" if any(word in objective for word in lower) else "max"
 
 
+def validation_scores(recipe: RecipeInfo, base: Any, data: Any) -> list[str]:
+    """The scores a trial reports (val_ + the model's compiled loss and metrics), from one validation batch."""
+    model = model_builder(recipe.module, data)(base)
+    batch = evaluation_batches(data.validation, base.batch_size).take(1)
+    return [f"val_{name}" for name in model.evaluate(batch, verbose=0, return_dict=True)]
+
+
 def new_search(
     recipe: RecipeInfo,
     base: Any,
@@ -203,6 +211,9 @@ def new_search(
     data = recipe.module.build_data(base, data_dir)
     if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
         raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
+    scores = validation_scores(recipe, base, data)
+    if objective not in scores:
+        raise ConfigError(f"--objective {objective} is not a validation score of {recipe.name}: {', '.join(scores)}")
     spec = {
         "recipe": recipe.name,
         "algorithm": algorithm,

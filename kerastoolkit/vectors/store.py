@@ -30,6 +30,7 @@ import numpy as np
 from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir, make_cache_dir
 from kerastoolkit.data.folder import cache_dir as folder_cache_dir
 from kerastoolkit.errors import DataError, VectorsError
+from kerastoolkit.report import counted
 from kerastoolkit.vectors.wordvectors import WordVectors
 
 DEFAULT_VECTORS = "glove-6b-50d"
@@ -307,7 +308,7 @@ class _TextReader:
             found = rest.count(" ") + 1 if rest else 0
             if found != self.dim:
                 raise VectorsError(
-                    f"{self.path} line {start + offset}: expected a word and {self.dim} numbers, "
+                    f"{self.path} line {start + offset}: expected a word and {counted(self.dim, 'number')}, "
                     f"found {found} (truncated, or not a vectors file?)"
                 )
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kerastoolkit.config import TrainingConfig, param
+from kerastoolkit.errors import ConfigError
 
 # Names `augment=` takes, comma-separated: "affine" is rotation, translation and scaling together.
 Distortion = Literal["none", "elastic", "rotation", "translation", "scaling", "affine"]
@@ -24,6 +25,13 @@ class ConvNetConfig(TrainingConfig):
     dropout: float = param(0.4, "dropout before the classifier", minimum=0.0, below=1.0)
     bn_momentum: float = param(0.9, "momentum of batch normalisation's moving statistics", minimum=0.0, below=1.0)
     label_smoothing: float = param(0.1, "label smoothing of the cross-entropy", minimum=0.0, below=1.0)
+
+    def check(self) -> None:
+        if self.warmup_epochs > self.epochs:
+            raise ConfigError(
+                f"warmup_epochs={self.warmup_epochs:g} is longer than the run (epochs={self.epochs}): the peak "
+                "learning rate would never be reached"
+            )
 
 
 @dataclass
@@ -48,3 +56,12 @@ class AugmentConfig(ConvNetConfig):
     preprocess: Literal["none", "standardise", "zca"] = param(
         "none", "input preprocessing fitted on the training split and saved in the model"
     )
+
+    def check(self) -> None:
+        super().check()
+        if not self.augment:
+            raise ConfigError("augment lists no distortion: give augment=none for none, or e.g. augment=elastic")
+        if "none" in self.augment and len(self.augment) > 1:
+            raise ConfigError(f"augment={','.join(self.augment)}: none cannot be combined with a distortion")
+        if len(set(self.augment)) < len(self.augment):
+            raise ConfigError(f"augment={','.join(self.augment)} names a distortion twice")
