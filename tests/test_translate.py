@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
 import numpy as np
 import pytest
@@ -139,7 +141,7 @@ def test_kt_translate_prints_one_line_per_sentence(runs, name):
     assert translate(path, ["I am cold.", "Where is Tom?"]) == result.stdout.splitlines()
 
 
-def test_a_fresh_kt_translate_loads_a_transformer_run(runs):
+def test_a_fresh_kt_translate_loads_its_run_and_prints_no_tensorflow_log_lines(runs):
     import subprocess
     import sys
 
@@ -151,6 +153,12 @@ def test_a_fresh_kt_translate_loads_a_transformer_run(runs):
     assert out.returncode == 0, out.stderr
     assert out.stdout == kt("translate", path, "I am cold.").stdout
     assert "Warning" not in out.stderr
+    path = str(runs["translate_attention"].run.path)
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}  # as a user's shell has it
+    command = [sys.executable, "-c", code, "translate", path, "I am cold."]
+    attention = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert attention.returncode == 0, attention.stderr
+    assert not re.search(r"^[EWI]\d{4} ", attention.stderr, re.MULTILINE), attention.stderr  # TensorFlow's C++ logs
 
 
 def test_unknown_words_are_shown_not_dropped(runs):

@@ -102,7 +102,9 @@ def cli(debug: bool) -> None:
       kt analogy king man woman            word-vector arithmetic -> queen
     """
     _state["debug"] = debug
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter is noise here
+    if not debug:  # TensorFlow's C++ log lines are noise here, its errors too ("oneDNN supports DT_BOOL only on
+        # platforms with AVX-512", on loading a translation model): real failures raise Python exceptions
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def load_tensorflow() -> None:
