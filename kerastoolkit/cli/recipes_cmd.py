@@ -128,6 +128,8 @@ def run_recipe_command(
 ) -> None:
     """Train recipe NAME, score it on the test set and save everything in a run folder.
 
+    A recipe's hyperparameters (the KEY=VALUE overrides), with their defaults and ranges: kt show recipe NAME.
+
     \b
     Examples:
       kt run recipe mnist_conv
