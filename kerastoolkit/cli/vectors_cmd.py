@@ -22,6 +22,15 @@ DEFAULT_VECTORS = "glove-6b-50d"  # kerastoolkit.vectors.DEFAULT_VECTORS, not im
 METHODS = ("cosadd", "cosmul")
 
 
+_method_option = click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="cosadd",
+    show_default=True,
+    help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).",
+)
+
+
 def _vectors_options(command: Callable[..., Any]) -> Callable[..., Any]:
     command = data_dir_option("vectors/glove.6B.*.txt.gz")(command)
     return click.option(
@@ -60,13 +69,7 @@ def _print_scores(pairs: list[tuple[str, float]]) -> None:
 @click.argument("b")
 @click.argument("c")
 @click.option("-n", "topn", default=3, show_default=True, type=click.IntRange(min=1), help="Answers to show.")
-@click.option(
-    "--method",
-    type=click.Choice(METHODS),
-    default="cosadd",
-    show_default=True,
-    help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).",
-)
+@_method_option
 @_vectors_options
 def analogy_command(a: str, b: str, c: str, topn: int, method: str, vectors_name: str, data_dir: str | None) -> None:
     """A - B + C: the words closest to it, best first (`kt analogy king man woman` -> queen)."""
@@ -88,13 +91,7 @@ def vectors_group() -> None:
 
 
 @vectors_group.command("evaluate")
-@click.option(
-    "--method",
-    type=click.Choice(METHODS),
-    default="cosadd",
-    show_default=True,
-    help="cosadd: 3CosAdd (gensim most_similar); cosmul: 3CosMul (Levy & Goldberg).",
-)
+@_method_option
 @click.option(
     "--restrict-vocab",
     type=click.IntRange(min=0),
