@@ -83,11 +83,13 @@ PAPER_MEANS = {("1k", "joint"): 12.4, ("1k", "task"): 13.9, ("10k", "task"): 6.6
 class Config(BabiConfig):
     epochs: int = param(60, "epochs with the attention softmax in, after linear start", minimum=1)
     batch_size: int = 32
-    learning_rate: float = param(0.005, "SGD step size on the loss summed over a batch", minimum=0.0)
+    learning_rate: float = param(0.005, "SGD step size on the loss summed over a batch", above=0.0)
     embedding_size: int = param(50, "embedding width d (the paper: 50 joint, 20 for one task)", minimum=1)
     hops: int = param(3, "memory hops K", minimum=1)
     lr_halve_every: int = param(15, "halve the learning rate every N epochs (paper: 15 joint, 25 one task)", minimum=1)
-    linear_start_epochs: int = param(30, "epochs of linear start (no softmax) first (paper: 30 joint, 20)", minimum=0)
+    linear_start_epochs: int = param(
+        30, "epochs of linear start (no softmax) first (paper: 30 joint, 20 one task)", minimum=0
+    )
     time_noise: float = param(0.1, "random noise: up to this fraction of empty memories interleaved", minimum=0.0)
     clip_norm: float = param(40.0, "each weight's gradient is rescaled to at most this norm (0: none)", minimum=0.0)
     repeats: int = param(1, "train N models from different seeds, keep the best by validation error", minimum=1)

@@ -114,7 +114,7 @@ NOTES = {
 @dataclass
 class Config:
     steps: int = param(POST_STEPS, "gradient-descent steps on the one example", minimum=1)
-    learning_rate: float = param(POST_LEARNING_RATE, "step size eta: w+ = w - eta * dE/dw", minimum=0.0)
+    learning_rate: float = param(POST_LEARNING_RATE, "step size eta: w+ = w - eta * dE/dw", above=0.0)
 
 
 def metric(config: Config) -> str:

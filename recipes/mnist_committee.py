@@ -1,4 +1,4 @@
-"""A committee of MNIST conv nets trained on distorted digits, their softmax outputs averaged: 99.7% or better.
+"""A committee of MNIST conv nets trained on distorted digits, their softmax outputs averaged (Ciresan 2012).
 
 Reproduces the MNIST record of Ciresan, Meier & Schmidhuber 2012 ("Multi-column deep neural networks for image
 classification", CVPR): 35 conv nets (five trained on each of seven copies of the digits, width-normalised to

@@ -9,8 +9,8 @@ state at each step attends over the English states, and tanh(W [context; state])
 input feeding). The encoder is a GRU whose final state starts the decoder; `bidirectional=true` gives Bahdanau's
 bidirectional GRU, whose backward state starts the decoder through a tanh layer. That one trained markedly
 slower in short trials here (3,000 pairs, 64 units, 470 steps: training loss 3.2 against 2.1 for one direction,
-and 4.05 after two epochs of 30,000 pairs at the default size), so it is not the default; the lead's benchmark
-should settle it at full length. Built in `kerastoolkit.translation.models.attention_model`.
+and 4.05 after two epochs of 30,000 pairs at the default size), so it is not the default; it has not been
+trained at full length here (docs/RESULTS.md). Built in `kerastoolkit.translation.models.attention_model`.
 
 The data: the Tatoeba English-French pairs (manythings.org, 2017-09-29 release, 142,787 pairs), split 90/5/5 by
 a hash of the English sentence (`kerastoolkit.data.pairs`); pairs of more than `max_tokens` words on a side are
@@ -65,7 +65,7 @@ class Config(TranslationConfig):
     embedding_size: int = param(256, "width of the word embeddings", minimum=1)
     units: int = param(256, "GRU units (the encoder has this many in each direction)", minimum=1)
     dropout: float = param(0.2, "dropout on the encoder states and before the output layer", minimum=0.0, below=1.0)
-    bidirectional: bool = param(False, "Bahdanau's bidirectional GRU encoder (slower to train here: see above)")
+    bidirectional: bool = param(False, "Bahdanau's bidirectional GRU encoder (trained slower in short trials here)")
 
 
 def build_data(config: Config, data_dir: str | None = None) -> TranslationSplits:

@@ -52,7 +52,7 @@ TARGETS = np.array([[0], [1], [1], [0]], dtype="float32")  # x1 XOR x2
 class Config:
     epochs: int = param(5, "passes over the repeated points", minimum=1)
     batch_size: int = param(16, "examples per gradient step", minimum=1)
-    learning_rate: float = param(0.05, "Adam step size", minimum=0.0)
+    learning_rate: float = param(0.05, "Adam step size", above=0.0)
     hidden_units: int = param(8, "tanh units in the hidden layer", minimum=1)
     repeats: int = param(256, "copies of the four points in one epoch", minimum=1)
 

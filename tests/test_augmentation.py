@@ -11,7 +11,9 @@ from click.testing import CliRunner
 
 from kerastoolkit.cli import cli
 from kerastoolkit.data.pipeline import training_epochs
+from kerastoolkit.errors import InputError
 from kerastoolkit.vision.augment import Distorter, bilinear, blur_matrix, distorter, enabled, gaussian_kernel, smooth
+from kerastoolkit.vision.committee import members_of
 from kerastoolkit.vision.config import AugmentConfig
 from kerastoolkit.vision.whitening import Whitening, fitted_preprocessing, zca
 
@@ -180,3 +182,9 @@ def test_bad_augmentation_settings_are_refused_before_any_run_folder(tmp_path, o
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("kt: error: ") and message in result.stderr and result.stderr.count("\n") == 1
     assert not (tmp_path / "r").exists()
+
+
+def test_the_committee_hooks_refuse_a_single_net_in_one_line():
+    net = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10)], name="member")
+    with pytest.raises(InputError, match="member is not a committee"):
+        members_of(net)

@@ -241,6 +241,7 @@ def test_runs_lines_up_its_columns_past_long_recipe_names(tmp_path):
     code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
     assert code == 0
     assert len({line.index("incomplete") for line in out.splitlines()}) == 1, out
+    assert len({line.index(str(tmp_path)) for line in out.splitlines()}) == 1, out  # the folders too
 
 
 def kt_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ import pytest
 
 from kerastoolkit.config import TrainingConfig, apply_overrides, fields, from_dict, last_wins, param, to_dict
 from kerastoolkit.errors import ConfigError
+from kerastoolkit.registry import get_recipe, list_recipes
 
 
 @dataclass
@@ -120,3 +122,11 @@ def test_fields_inherit_docs_when_only_the_default_changes():
 
 def test_last_wins_keeps_the_last_value_of_each_key_in_first_seen_order():
     assert last_wins(["labels=1000", "epochs=2", "labels=100"]) == ["labels=100", "epochs=2"]
+
+
+@pytest.mark.parametrize(
+    "name", [r.name for r in list_recipes() if "learning_rate" in {f.name for f in dataclasses.fields(r.config_class)}]
+)
+def test_no_recipe_takes_a_learning_rate_of_zero(name):
+    with pytest.raises(ConfigError, match="learning_rate=0.0 is too small: it must be above 0"):
+        get_recipe(name).make_config(["learning_rate=0"])

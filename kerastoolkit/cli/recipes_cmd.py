@@ -225,26 +225,26 @@ def runs_command(ctx: click.Context, runs_dir: str) -> None:
     if not runs:
         click.echo(f"no runs in {runs_dir}")
         return
-    width = max(16, *(len(run.path.parent.name) for run in runs))  # the folder of a run is named by its recipe
-    for run in runs:
-        click.echo(_run_line(run, width))
+    rows = [_run_cells(run) for run in runs]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        click.echo(" ".join([*(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)), row[3]]))
 
 
-def _run_line(run: Run, width: int = 16) -> str:
-    """One line of `kt runs`: recipe, test score and published target, folder; the recipe `width` wide."""
+def _run_cells(run: Run) -> tuple[str, str, str, str]:
+    """The cells of a `kt runs` line: recipe, test score, published target, folder."""
     folder = f"{run.path}/"
     if not run.is_complete:
-        return f"{run.path.parent.name:<{width}} {'incomplete':<26} {folder}"
+        return run.path.parent.name, "incomplete", "", folder
     try:
         metrics = run.read_metrics()
         metric = metrics["metric"]
         score, published = metrics["test"][metric], metrics.get("published")
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
-        shown = format_score(score, target, metric)
-        return f"{metrics['recipe']:<{width}} {metric} {shown:<7} {target_text:<19} {folder}"
+        return metrics["recipe"], f"{metric} {format_score(score, target, metric)}", target_text, folder
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a damaged metrics.json spoils one line only
-        return f"{run.path.parent.name:<{width}} {'unreadable metrics.json':<26} {folder}"
+        return run.path.parent.name, "unreadable metrics.json", "", folder
 
 
 @cli.command("eval")

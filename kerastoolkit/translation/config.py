@@ -17,7 +17,7 @@ class TranslationConfig(RecipeConfig):
     beam_width: int = param(5, "beam search width for the test scores (1: greedy)", minimum=1)
     length_penalty: float = param(0.6, "beam search length normalisation alpha (Wu et al. 2016; 0: none)", minimum=0.0)
     test_limit: int = param(
-        1000, "translate and score the first N test English sentences (sha1 order; 0: all, 4,890 of 2017)", minimum=0
+        1000, "translate and score the first N test English sentences (in sha1 order; 0: all 4,890)", minimum=0
     )
     validation_limit: int = param(2000, "validate on the first N validation pairs after each epoch (0: all)", minimum=0)
     clip_norm: float = param(1.0, "each weight's gradient norm is clipped to this", above=0.0)

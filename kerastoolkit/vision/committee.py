@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerastoolkit.data.pipeline import evaluation_batches
+from kerastoolkit.errors import InputError
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.inside.draw import image_grid, in_rows
 from kerastoolkit.report import pyplot, save_figure
@@ -32,8 +33,12 @@ def committee(members: Sequence[keras.Model], name: str = "committee") -> keras.
 
 
 def members_of(model: keras.Model) -> list[keras.Model]:
-    """The member nets of a `committee` model (also of one loaded from model.keras)."""
-    return [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    """The member nets of a `committee` model (also of one loaded from model.keras); InputError for a model that
+    holds none (one member, as a recipe's `build_model` gives it: `train` assembles the committee)."""
+    members = [layer for layer in model.layers if isinstance(layer, keras.Model)]
+    if not members:
+        raise InputError(f"{model.name} is not a committee (it holds no member nets): give the model `train` returns")
+    return members
 
 
 def split_outputs(model: keras.Model, split: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
