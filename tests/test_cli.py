@@ -482,6 +482,24 @@ def test_a_seed_out_of_numpy_range_is_refused():
     assert code == 2 and "'--seed': -1 is not in the range" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "recipe", "mnist_softmax", "--seed", "-1"], "Invalid value for '--seed'"),
+        (["run", "recipe"], "Missing argument 'NAME'. (see kt run recipe --help)"),
+        (["similar", "frog", "--nosuch"], "No such option '--nosuch'. (see kt similar --help)"),
+        (["nosuch"], "No such command 'nosuch'. (see kt --help)"),
+    ],
+)
+def test_clicks_own_usage_errors_are_one_line_too(args, message):
+    assert_user_error(args, message)
+
+
+def test_a_group_alone_shows_its_help():
+    code, out, err = invoke("run")
+    assert code == 2 and "Usage: kt run [OPTIONS] COMMAND" in out + err and "recipe" in out + err
+
+
 def test_resume_refuses_a_damaged_history(tmp_path):
     folder = fake_run(tmp_path)
     (folder / "history.csv").write_text("stage,epoch,seconds,loss\ntrain,1,3.5,0.4\ntrain,tw")

@@ -2,7 +2,7 @@
 
 A user's mistake (a `KtError`) is printed as one line on stderr with exit code 2; `kt --debug ...` shows the
 traceback instead, and still exits with 2. Click's own usage errors (a missing argument, an unknown option, a
-value out of an option's range) keep click's form: usage, then `Error: ...`, exit code 2.
+value out of an option's range) are one line too, `kt: error: ...` with the command whose `--help` explains it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import shlex
+import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -56,7 +57,25 @@ def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]
 
 
 class KtGroup(click.Group):
-    """A click group that turns KtError into `kt: error: ...` on stderr and exit code 2."""
+    """A click group that turns KtError, and click's own usage errors, into `kt: error: ...` on stderr (one line)
+    and exit code 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:  # type: ignore[override]
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)  # returns ctx.exit()'s code, else None
+        except click.exceptions.NoArgsIsHelpError as exc:  # `kt run` alone: the group's help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            hint = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
+            click.echo(f"kt: error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -83,7 +102,7 @@ class RecipeVerbGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=KtGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group("kt", cls=KtGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="kt")
 @click.option("--debug", is_flag=True, help="Show the full traceback when a command fails.")
 def cli(debug: bool) -> None:
