@@ -31,3 +31,9 @@ class VectorsError(KtError):
 
 class InputError(KtError):
     """A bad input to `kt predict` or another command that answers new inputs (unknown word, no such example)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none), for a one-line error."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kerastoolkit.errors import RunDirError
+from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.registry import RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, open_run
 
@@ -33,15 +33,13 @@ def load_model(run: Run) -> Any:
     try:
         return keras.models.load_model(path, safe_mode=True)
     except Exception as exc:  # zipfile, h5py, json and keras raise errors of every kind for a damaged file
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RunDirError(f"{path} is damaged or not a Keras model ({reason}); train the run again") from None
+        raise RunDirError(f"{path} is damaged or not a Keras model ({first_line(exc)}); train the run again") from None
 
 
 def misfit(model_file: Path, exc: Exception) -> RunDirError:
     """The error for a model.keras that fails on its own run's data: a model of another recipe (or another
     vocabulary) put in the folder, say."""
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return RunDirError(f"{model_file} does not take this run's data ({reason}); is it the run's own model?")
+    return RunDirError(f"{model_file} does not take this run's data ({first_line(exc)}); is it the run's own model?")
 
 
 @dataclass

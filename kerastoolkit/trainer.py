@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
+from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.fileio import atomic_path
 from kerastoolkit.runs import Run
 from kerastoolkit.stopping import better
@@ -160,7 +161,12 @@ class Trainer:
         """
         weights = self.run.stage_weights(stage)
         if self.finished(stage):  # by an earlier attempt of this run
-            model.load_weights(weights)
+            try:
+                model.load_weights(weights)
+            except (OSError, ValueError) as exc:  # h5py and keras on a truncated or foreign file
+                raise RunDirError(
+                    f"{weights} is damaged ({first_line(exc)}); delete it to train stage {stage} again, then resume"
+                ) from None
             return
         epochs = epochs or self.config.epochs
         backup = self.run.backup_dir / stage

@@ -121,6 +121,38 @@ def test_missing_file_offline_names_file_url_and_env(tmp_path: Path) -> None:
     assert not (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").exists()  # nothing half-written
 
 
+def test_a_download_that_fails_its_checksum_keeps_nothing_and_names_no_temporary_file(monkeypatch, tmp_path) -> None:
+    import io
+
+    class Junk(io.BytesIO):
+        headers: dict = {}
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: Junk(b"not the MNIST labels"))
+    with pytest.raises(DataError) as info:
+        load_arrays("mnist", "test", data_dir=tmp_path)
+    message = str(info.value)
+    assert message.startswith("the download of mnist/t10k-") and "did not match its checksum" in message
+    assert "nothing was kept" in message and ".tmp" not in message and "delete it" not in message
+    assert not [f for f in tmp_path.rglob("*") if f.is_file()]  # no temporary file left either
+
+
+def test_a_damaged_prepared_copy_is_prepared_again(shared_data_dir: Path) -> None:
+    for key in MNIST_FILES:
+        _real(shared_data_dir, MNIST_FILES, key)
+    load_splits("mnist", validation_size=100, train_limit=500, test_limit=200)  # prepared (once a session)
+    shard = tfds_cache_dir() / "kt_mnist" / "3.0.1" / "kt_mnist-test.tfrecord-00000-of-00001"
+    shard.write_bytes(shard.read_bytes()[:1000])  # cut short, as by a full disk or a bad copy
+    splits = load_splits("mnist", validation_size=100, train_limit=500, test_limit=200)
+    labels = np.array([label for _, label in splits.test.as_numpy_iterator()])
+    np.testing.assert_array_equal(labels, load_arrays("mnist", "test")[1][:200])
+
+
 def test_unknown_dataset_and_split_are_config_errors() -> None:
     with pytest.raises(ConfigError, match="cifar"):
         load_arrays("cifar")

@@ -48,6 +48,18 @@ def test_two_stages_then_a_rerun_skips_finished_stages(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_damaged_finished_stage_is_refused_in_one_line(tmp_path):
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    trainer = Trainer(run, TrainingConfig(epochs=1, batch_size=16), seed=0, strategy=get_strategy("default"), verbose=0)
+    trainer.fit(tiny_model(), tiny_data(), stage="pretrain")
+    weights = run.stage_weights("pretrain")
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(
+        RunDirError, match=r"pretrain\.weights\.h5 is damaged \(.+\); delete it to train stage pretrain"
+    ):
+        trainer.fit(tiny_model(), tiny_data(), stage="pretrain")
+
+
 class CrashAfterBackup(keras.callbacks.Callback):
     """Dies at the end of the last epoch, after BackupAndRestore saved it but before the stage could finish."""
 

@@ -264,6 +264,24 @@ def test_edited_file_is_converted_again(tmp_path: Path) -> None:
     assert first.cache != second.cache and second.words == first.words
 
 
+@pytest.mark.parametrize("damage", ["truncated vectors", "lost norms", "short vocabulary"])
+def test_a_damaged_cache_entry_is_converted_again(tmp_path: Path, damage: str) -> None:
+    path = write_glove(tmp_path / "small.txt")
+    first = vectors.load(path)
+    entry, expected = first.cache, np.array(first.vectors)  # a copy: the memmap reads what is damaged below
+    if damage == "truncated vectors":
+        npy = entry / "vectors.kv.vectors.npy"
+        npy.write_bytes(npy.read_bytes()[:-40])
+    elif damage == "lost norms":
+        (entry / "vectors.kv.norms.npy").unlink()
+    else:
+        vocab = entry / "vocab.txt"
+        vocab.write_text("".join(vocab.read_text().splitlines(keepends=True)[:-1]))
+    again = vectors.load(path)
+    assert again.cache == entry and again.words == first.words
+    np.testing.assert_array_equal(np.asarray(again.vectors), expected)
+
+
 # --- embeddings ---------------------------------------------------------------------------------------------
 
 

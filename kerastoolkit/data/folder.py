@@ -113,7 +113,13 @@ def _download(remote: RemoteFile, target: Path, root: Path) -> None:
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     out.write(chunk)
                     bar.update(len(chunk))
-            _check(remote, tmp)
+            try:
+                _check(remote, tmp)
+            except DataError:  # its message names the temporary file, which atomic_path removes
+                raise DataError(
+                    f"the download of {remote.path} from {remote.url} did not match its checksum (size or sha256), "
+                    f"so nothing was kept; put a good copy in {root} or point {DATA_DIR_ENV} at a folder that has it"
+                ) from None
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DataError(

@@ -32,6 +32,7 @@ from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch, make_cache_di
 from kerastoolkit.data.idx import read_idx
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import ConfigError, DataError
+from kerastoolkit.fileio import read_json, write_json
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -177,13 +178,28 @@ def _quiet_tfds() -> Iterator[None]:
         absl_logger.setLevel(level)
 
 
-def _is_prepared(builder) -> bool:
-    # tfds renames a finished folder into place, so one holding dataset_info.json is complete.
-    return (builder.data_path / "dataset_info.json").exists()
+PREPARED_FILES = "kt_files.json"  # each file of a prepared copy and its size, written once it is complete
+
+
+def _prepared(cls, root: Path):
+    """The builder of a complete prepared copy under `root`, else None: none yet, or one damaged since (a junk
+    dataset_info.json, a record file deleted or cut short), which is then prepared again."""
+    try:
+        builder = cls(data_dir=os.fspath(root))
+        sizes = read_json(Path(builder.data_path) / PREPARED_FILES)
+        if all((Path(builder.data_path) / name).stat().st_size == size for name, size in sizes.items()):
+            return builder
+    except Exception:  # protobuf, json and OS errors alike mean: not a usable copy
+        pass
+    return None
+
+
+def _record_files(data_path: Path) -> None:
+    write_json(data_path / PREPARED_FILES, {f.name: f.stat().st_size for f in sorted(data_path.iterdir())})
 
 
 def _remove_leftovers(root: Path, name: str, data_path: Path) -> None:
-    """Remove what a killed preparation left: temporary folders, a version folder without dataset info."""
+    """Remove what a killed preparation left (temporary folders) and a version folder that is no complete copy."""
     for stale in [*(root / name).glob("incomplete.*"), *root.glob(f".downloads.{name}.*")]:
         shutil.rmtree(stale, ignore_errors=True)
     if data_path.exists():  # tfds would trust (and "reuse") such a folder
@@ -196,14 +212,15 @@ def _prepare(name: str, source_dir: Path):
 
     root = tfds_cache_dir()
     cls = _builder_class(name)
-    builder = cls(data_dir=os.fspath(root))
-    if _is_prepared(builder):
+    builder = _prepared(cls, root)
+    if builder is not None:
         return builder
     with _locked(root / f".{cls.name}.lock"):
-        builder = cls(data_dir=os.fspath(root))  # another process may have prepared it while we waited
-        if _is_prepared(builder):
+        builder = _prepared(cls, root)  # another process may have prepared it while we waited
+        if builder is not None:
             return builder
-        _remove_leftovers(root, cls.name, Path(builder.data_path))
+        _remove_leftovers(root, cls.name, root / cls.name / str(cls.VERSION))
+        builder = cls(data_dir=os.fspath(root))
         print(f"preparing {name} for tensorflow-datasets in {root} (once)...", file=sys.stderr)
         start = time.monotonic()
         downloads_dir = tempfile.TemporaryDirectory(prefix=f".downloads.{cls.name}.", dir=root)
@@ -213,6 +230,7 @@ def _prepare(name: str, source_dir: Path):
                 builder.download_and_prepare(download_dir=downloads, download_config=config)
             except Exception as exc:
                 raise DataError(f"cannot prepare {name} from {source_dir} into {root}: {exc}") from exc
+        _record_files(Path(builder.data_path))
         print(f"prepared {name} in {time.monotonic() - start:.1f} s", file=sys.stderr)
     return cls(data_dir=os.fspath(root))
 

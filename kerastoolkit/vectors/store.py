@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import numpy as np
 
 from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir, make_cache_dir
 from kerastoolkit.data.folder import cache_dir as folder_cache_dir
-from kerastoolkit.errors import DataError, VectorsError
+from kerastoolkit.errors import DataError, KtError, VectorsError
 from kerastoolkit.report import counted
 from kerastoolkit.vectors.wordvectors import WordVectors
 
@@ -81,14 +81,9 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     """Vectors by name (see `NAMED`) or path, converted into the cache on first use, memory-mapped after."""
     named = _named(str(name_or_path))
     if named is not None:
-        entry = cache_dir() / named.name
         root = data_dir(data)
         source = next((p for p in named.candidates(root) if p.is_file()), None)
-        if not (entry / _KV).exists():
-            if source is None:
-                raise _missing(named, root)
-            _convert(source, entry, expected_sha1=named.sha1)
-        return _open_entry(entry, named.name, source)
+        return _cached(cache_dir() / named.name, named.name, source, named.sha1, lambda: _missing(named, root))
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         raise VectorsError(f"{path} is a folder, not a vectors file")
@@ -96,10 +91,27 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
         raise VectorsError(_unknown_message(str(name_or_path)))
     if path.suffix == ".kv":
         return _load_kv(path)
-    entry = cache_dir() / _entry_name(path)
-    if not (entry / _KV).exists():
-        _convert(path, entry)
-    return _open_entry(entry, path.name, path)
+    return _cached(cache_dir() / _entry_name(path), path.name, path)
+
+
+def _cached(
+    entry: Path,
+    name: str,
+    source: Path | None,
+    sha1: str | None = None,
+    missing: Callable[[], KtError] | None = None,
+) -> WordVectors:
+    """The cache `entry` of `source`, converted first when absent, and again when damaged (a truncated array, a
+    lost file: the cache is only ever derived from the source)."""
+    if (entry / _KV).exists():
+        try:
+            return _open_entry(entry, name, source)
+        except (OSError, ValueError, EOFError):
+            shutil.rmtree(entry, ignore_errors=True)
+    if source is None:
+        raise missing() if missing else VectorsError(f"no source for the vectors {name}")
+    _convert(source, entry, expected_sha1=sha1)
+    return _open_entry(entry, name, source)
 
 
 def is_named(name: str) -> bool:
@@ -135,9 +147,12 @@ def _entry_name(path: Path) -> str:
 
 
 def _open_entry(entry: Path, name: str, source: Path | None) -> WordVectors:
+    """The vectors of a cache entry; ValueError or OSError when it is damaged."""
     words = (entry / _VOCAB).read_text(encoding="utf-8").split("\n")[:-1]
     vectors = np.load(entry / f"{_KV}.vectors.npy", mmap_mode="r")
     norms = np.load(entry / f"{_KV}.norms.npy", mmap_mode="r")
+    if not len(words) == len(vectors) == len(norms):
+        raise ValueError(f"{entry}: {len(words)} words, {len(vectors)} vectors and {len(norms)} norms")
     return WordVectors(name, words, vectors, norms, source=source, cache=entry)
 
 
