@@ -24,6 +24,8 @@ import platform
 import time
 from pathlib import Path
 
+from kerastoolkit.cli import script_main
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PER_TASK_1K = ["embedding_size=20", "linear_start_epochs=20", "epochs=100", "lr_halve_every=25"]
@@ -161,4 +163,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

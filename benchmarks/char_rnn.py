@@ -20,6 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.data.pipeline import evaluation_batches  # noqa: E402
 from kerastoolkit.engine import run_recipe  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
@@ -67,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

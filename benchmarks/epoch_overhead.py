@@ -23,6 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.data.mnist import load_arrays  # noqa: E402
 from kerastoolkit.engine import run_recipe  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
@@ -85,4 +86,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

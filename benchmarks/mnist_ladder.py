@@ -15,6 +15,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.engine import run_recipe  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
@@ -45,4 +46,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kerastoolkit.cli import script_main
+
 PARTS = {
     "cpu1": (["--strategy", "default"], {"CUDA_VISIBLE_DEVICES": ""}),
     "cpu2": (["--strategy", "mirrored", "--cpu-replicas", "2"], {"CUDA_VISIBLE_DEVICES": ""}),
@@ -93,4 +95,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

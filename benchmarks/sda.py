@@ -25,6 +25,7 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.config import last_wins  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
@@ -106,4 +107,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -14,6 +14,8 @@ import statistics
 import subprocess
 import time
 
+from kerastoolkit.cli import script_main
+
 COMMANDS = [["--help"], ["list"], ["--version"], ["show", "--help"], ["show", "recipe", "mnist_conv"]]
 
 
@@ -35,4 +37,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.engine import run_recipe  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
@@ -126,4 +127,4 @@ def _parameters(folder: Path) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from kerastoolkit import vectors
+from kerastoolkit.cli import script_main
 from kerastoolkit.data.folder import data_dir
 from kerastoolkit.vectors.evaluate import gensim_test_file
 
@@ -144,4 +145,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

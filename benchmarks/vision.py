@@ -28,8 +28,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kerastoolkit.cli import script_main  # noqa: E402
 from kerastoolkit.config import last_wins  # noqa: E402
 from kerastoolkit.engine import RunResult, run_recipe  # noqa: E402
+from kerastoolkit.errors import ConfigError  # noqa: E402
 from kerastoolkit.registry import get_recipe  # noqa: E402
 
 DISTORTIONS = ["none", "elastic", "rotation", "translation", "scaling", "affine", "elastic,affine"]
@@ -38,9 +40,13 @@ DISTORTIONS = ["none", "elastic", "rotation", "translation", "scaling", "affine"
 def train(name: str, overrides: list[str], seed: int, runs_dir: str) -> RunResult:
     """One run of recipe `name`; of overrides naming the same key the last wins, keys it lacks are left out."""
     recipe = get_recipe(name)
-    keys = {field.name for field in dataclasses.fields(recipe.config_class)}
+    keys = {field.name for field in fields_of(name)}
     own = [item for item in last_wins(overrides) if item.partition("=")[0] in keys]
     return run_recipe(recipe, recipe.make_config(own), runs_dir=runs_dir, seed=seed)
+
+
+def fields_of(name: str) -> tuple[dataclasses.Field, ...]:
+    return dataclasses.fields(get_recipe(name).config_class)
 
 
 def epoch_seconds(result: RunResult) -> float:
@@ -93,6 +99,10 @@ def main() -> None:
     parser.add_argument("--ratio-epochs", type=int, default=2)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args()
+    known = {f.name for name in ("mnist_conv_augmented", "mnist_committee") for f in fields_of(name)}
+    unknown = sorted({item.partition("=")[0] for item in args.set} - known)
+    if unknown:  # a key no run has would be dropped silently by `train`
+        raise ConfigError(f"--set {', '.join(unknown)}: no hyperparameter of mnist_conv_augmented or mnist_committee")
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores; overrides: {' '.join(args.set) or 'none'}")
     with tempfile.TemporaryDirectory() as runs_dir:
         for name, part in PARTS.items():
@@ -104,4 +114,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    script_main(main)

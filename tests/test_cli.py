@@ -506,3 +506,17 @@ def test_resume_refuses_a_damaged_history(tmp_path):
     assert_user_error(
         ["run", "recipe", "mnist_softmax", "--resume", str(folder)], "history.csv is damaged; the run cannot be resumed"
     )
+
+
+def test_a_benchmark_scripts_mistake_is_one_line(capsys, monkeypatch):
+    from kerastoolkit.cli import script_main
+    from kerastoolkit.errors import ConfigError
+
+    def main() -> None:
+        raise ConfigError("unknown hyperparameter 'nosuch'")
+
+    monkeypatch.setattr(sys, "argv", ["benchmarks/sda.py", "--set", "nosuch=1"])
+    with pytest.raises(SystemExit) as exit_info:
+        script_main(main)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == "sda.py: error: unknown hyperparameter 'nosuch'\n"
