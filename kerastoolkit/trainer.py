@@ -11,7 +11,6 @@ run folder: some training images and distorted versions of each.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from collections.abc import Callable
@@ -26,7 +25,7 @@ import tensorflow as tf
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.fileio import atomic_path
-from kerastoolkit.runs import Run
+from kerastoolkit.runs import Run, restorable_epoch
 from kerastoolkit.stopping import better
 from kerastoolkit.vision.augment import distorter, draw_examples
 
@@ -94,12 +93,6 @@ class EpochSeeds(keras.callbacks.Callback):
         for place, state in enumerate(states.values()):
             # [key, counter]: the counter goes up by one per draw, so epochs 2**32 apart in it never overlap.
             state.assign(np.array([(self.seed * 10_007 + place) % 2**31, epoch * 2**32], np.int64))
-
-
-def _restored_epoch(backup_dir: Path) -> int:
-    """The number of epochs a stage's backup holds (0 when there is none)."""
-    metadata = backup_dir / "training_metadata.json"
-    return json.loads(metadata.read_text())["epoch"] if metadata.exists() else 0
 
 
 def compiled_scores(model: keras.Model, examples: tf.data.Dataset, batch_size: int) -> dict[str, float]:
@@ -170,7 +163,7 @@ class Trainer:
             return
         epochs = epochs or self.config.epochs
         backup = self.run.backup_dir / stage
-        first_epoch = _restored_epoch(backup)
+        first_epoch = restorable_epoch(backup)  # repairs a backup a kill left half-written
         seed = self.seed if seed is None else seed
         augment = distorter(self.config)
         if augment is not None and not (self.run.path / "augmentation.png").exists():
@@ -197,11 +190,12 @@ class Trainer:
             validation_data=validation,
             verbose=self.verbose,
             shuffle=False,  # training_epochs already shuffled, per epoch
-            callbacks=[
-                keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
+            callbacks=[  # an epoch's history row and best weights are written before its backup: a run killed
+                # between them redoes the epoch on resume (its row is dropped) instead of losing the row
                 EpochSeeds(seed),
                 history,
                 *checkpoint,
+                keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
                 *(callbacks or []),
                 *self.extra_callbacks,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from types import SimpleNamespace
 
 import keras
@@ -12,7 +14,7 @@ import tensorflow as tf
 from kerastoolkit.config import TrainingConfig
 from kerastoolkit.engine import Trainer, get_strategy
 from kerastoolkit.errors import RunDirError
-from kerastoolkit.runs import create_run, resume_point
+from kerastoolkit.runs import create_run, restorable_epoch, resume_point
 
 
 def tiny_data(n: int = 64) -> SimpleNamespace:
@@ -89,20 +91,64 @@ def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def _write_backup(backup, epoch: int, suffix: str = "") -> None:
+    """A BackupAndRestore pair as Keras writes it: the weights, then training_metadata.json."""
+    backup.mkdir(parents=True, exist_ok=True)
+    tiny_model().save_weights(backup / "tmp.weights.h5")
+    (backup / "tmp.weights.h5").rename(backup / f"latest.weights.h5{suffix}")
+    time.sleep(0.01)
+    (backup / f"training_metadata.json{suffix}").write_text(json.dumps({"epoch": epoch, "batch": 0}))
+
+
 def test_resume_point_names_the_unfinished_stage_and_the_next_epoch(tmp_path):
     run = create_run(tmp_path, "toy", {"recipe": "toy"})
     assert resume_point(run, 3) == "stage train, epoch 1 of 3"
     assert resume_point(run, None) == "from the start (no epoch had finished)"
-    metadata = run.backup_dir / "finetune" / "training_metadata.json"
-    metadata.parent.mkdir(parents=True)
-    metadata.write_text('{"epoch": 1, "batch": 0}')
+    _write_backup(run.backup_dir / "finetune", epoch=1)
     assert resume_point(run, 3) == "stage finetune, epoch 2 of 3"
     assert resume_point(run, None) == "stage finetune, epoch 2"
     run.stages_dir.mkdir()
     run.stage_weights("finetune").write_bytes(b"weights")
     run.stage_weights("pretrain").write_bytes(b"weights")
     assert resume_point(run, None) == "after the finished stages finetune, pretrain"
-    run.stage_weights("finetune").unlink()
-    metadata.write_text('{"epoch": "x"}')
-    with pytest.raises(RunDirError, match="training_metadata.json is damaged; the run cannot be resumed"):
-        resume_point(run, 3)
+
+
+def test_a_backup_a_kill_left_half_written_gives_back_its_last_whole_pair(tmp_path):
+    backup = tmp_path / "backup" / "train"
+    _write_backup(backup, 1, ".bkp")
+    _write_backup(backup, 2)
+    assert restorable_epoch(backup) == 2
+    time.sleep(0.01)
+    (backup / "latest.weights.h5").touch()  # epoch 3's weights written, its metadata not yet
+    assert restorable_epoch(backup) == 1
+    assert json.loads((backup / "training_metadata.json").read_text())["epoch"] == 1  # the .bkp pair took over
+    (backup / "training_metadata.json").write_text("")  # a kill while writing the metadata
+    assert restorable_epoch(backup) == 1
+    for name in ("latest.weights.h5.bkp", "training_metadata.json.bkp"):
+        (backup / name).unlink()
+    weights = backup / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[:200])  # a kill while writing the first backup's weights
+    assert restorable_epoch(backup) == 0 and not backup.exists()  # the stage starts again
+
+
+def test_a_kill_after_an_epochs_history_row_but_before_its_backup_redoes_the_epoch(tmp_path, monkeypatch):
+    config = TrainingConfig(epochs=2, batch_size=16)
+    save = keras.callbacks.BackupAndRestore.on_epoch_end
+
+    def killed_before_the_last_backup(self, epoch, logs=None):
+        if epoch + 1 == self.params["epochs"]:
+            raise KeyboardInterrupt("killed")
+        return save(self, epoch, logs)
+
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    killed = tiny_model()  # it finishes epoch 2 in memory: what the resumed run must reach
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", killed_before_the_last_backup)
+        with pytest.raises(KeyboardInterrupt):
+            Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0).fit(killed, tiny_data())
+    assert [row["epoch"] for row in run.read_history()] == ["1", "2"]  # the row was written, the backup not
+    resumed = tiny_model()
+    Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0).fit(resumed, tiny_data())
+    assert [row["epoch"] for row in run.read_history()] == ["1", "2"]  # epoch 2 redone, its row not doubled
+    for a, b in zip(resumed.get_weights(), killed.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
