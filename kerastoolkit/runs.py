@@ -236,7 +236,8 @@ def _stage_epoch(stage: str, epoch: int, epochs: int | None) -> str:
 
 
 def resume_point(run: Run, epochs: int | None) -> str:
-    """Where a resumed run continues, such as "stage train, epoch 2 of 3", read from its backup and stages.
+    """Where a resumed run continues, such as "stage train, epoch 2 of 3", read from its backup and stages (a
+    backup a kill left half-written is made whole first, by `restorable_epoch`, as the trainer would).
 
     `epochs`: the stage's number of epochs when known (the config's `epochs` for a recipe trained by one plain
     `fit`, stage "train"); None for a recipe that trains in stages of its own.

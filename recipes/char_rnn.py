@@ -46,13 +46,13 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from kerastoolkit.cli import SEED, FiniteFloatRange
 from kerastoolkit.config import RecipeConfig, check_heads, param
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.data.text import read_corpus, split_by_position, windows
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.fileio import write_text
 from kerastoolkit.layers.positions import PositionEmbedding
+from kerastoolkit.options import SEED, FiniteFloatRange
 from kerastoolkit.text.characters import Characters
 from kerastoolkit.text.sampling import sampler_for
 from kerastoolkit.trainer import compiled_scores

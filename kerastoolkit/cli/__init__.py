@@ -7,7 +7,6 @@ value out of an option's range) are one line too, `kt: error: ...` with the comm
 
 from __future__ import annotations
 
-import math
 import os
 import shlex
 import sys
@@ -21,39 +20,6 @@ from kerastoolkit import __version__
 from kerastoolkit.errors import KtError
 
 _state = {"debug": False}
-
-
-class NonEmptyPath(click.Path):
-    """A click.Path that refuses an empty string (which would silently mean the current folder, or the default)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str) and not value.strip():
-            self.fail("an empty path names no file or folder", param, ctx)
-        return super().convert(value, param, ctx)
-
-
-class FiniteFloatRange(click.FloatRange):
-    """A click.FloatRange that also refuses nan and inf (nan passes every bound: it compares false)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super().convert(value, param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value} is not a finite number", param, ctx)
-        return number
-
-
-SEED = click.IntRange(0, 2**32 - 1)  # every --seed: numpy's and TensorFlow's seeds take 32 bits
-
-
-def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`--data-dir`, shared by every command that reads the data folder (falls back to $KT_DATA_DIR)."""
-    return click.option(
-        "--data-dir",
-        type=NonEmptyPath(file_okay=False),
-        envvar="KT_DATA_DIR",
-        show_envvar=True,
-        help=f"Folder holding {holds} (default: ~/.cache/kerastoolkit/data).",
-    )
 
 
 class KtGroup(click.Group):

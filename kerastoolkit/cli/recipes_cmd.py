@@ -12,8 +12,9 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from kerastoolkit.cli import SEED, NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
 from kerastoolkit.errors import ConfigError, RunDirError, UnknownRecipeError
+from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
 from kerastoolkit.registry import Published, RecipeInfo, format_score, get_recipe, list_recipes
 from kerastoolkit.runs import DEFAULT_RUNS_DIR, Run, find_runs, open_run, open_unfinished_run, resume_point
 

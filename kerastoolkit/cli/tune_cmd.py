@@ -11,9 +11,10 @@ from typing import Any
 
 import click
 
-from kerastoolkit.cli import SEED, NonEmptyPath, RecipeVerbGroup, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
 from kerastoolkit.cli.recipes_cmd import _config_class, _runs_dir_option
 from kerastoolkit.errors import ConfigError
+from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe
 
 ALGORITHMS = ("grid", "random", "bayesian", "hyperband")

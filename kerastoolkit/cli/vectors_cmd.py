@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import click
 from click.core import ParameterSource
 
-from kerastoolkit.cli import NonEmptyPath, cli, data_dir_option
+from kerastoolkit.cli import cli
 from kerastoolkit.errors import VectorsError
+from kerastoolkit.options import NonEmptyPath, data_dir_option
 
 if TYPE_CHECKING:
     from kerastoolkit.vectors import WordVectors

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import click
 
-from kerastoolkit.cli import SEED, NonEmptyPath, cli, data_dir_option, load_tensorflow
+from kerastoolkit.cli import cli, load_tensorflow
 from kerastoolkit.errors import RunDirError, UnknownRecipeError
 from kerastoolkit.inside import DEFAULT_EXAMPLES, DEFAULT_STEPS
+from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe, list_recipes
 from kerastoolkit.runs import open_run
 from kerastoolkit.saved import require_finished

@@ -14,9 +14,9 @@ from typing import Any
 import click
 import numpy as np
 
-from kerastoolkit.cli import data_dir_option
 from kerastoolkit.data.babi import Example
 from kerastoolkit.errors import ConfigError, InputError
+from kerastoolkit.options import data_dir_option
 from kerastoolkit.qa.data import load_examples, vectorize
 from kerastoolkit.text import Vocabulary, tokenize
 

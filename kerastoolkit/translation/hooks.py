@@ -19,10 +19,10 @@ from typing import Any
 
 import click
 
-from kerastoolkit.cli import FiniteFloatRange
 from kerastoolkit.errors import InputError
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.fileio import write_text
+from kerastoolkit.options import FiniteFloatRange
 from kerastoolkit.translation import scoring
 from kerastoolkit.translation.data import TranslationSplits
 from kerastoolkit.translation.tokens import words
