@@ -177,10 +177,13 @@ def run_recipe(
 
 
 def _copy_resume_state(source: Run, target: Run) -> None:
-    """A resumed worker starts from the chief's backup and finished stages (all workers hold the same weights)."""
+    """A resumed worker starts from the chief's backup, finished stages and history (all workers hold the same
+    weights)."""
     for name in ("backup_dir", "stages_dir"):
         if getattr(source, name).is_dir():
             shutil.copytree(getattr(source, name), getattr(target, name), dirs_exist_ok=True)
+    if source.history_file.exists():  # the rows of the epochs the backup holds
+        shutil.copyfile(source.history_file, target.history_file)
 
 
 def _train_and_finish(
@@ -260,8 +263,7 @@ def finish_run(
             "versions": _versions(),
         },
     )
-    for resume_state in (run.backup_dir, run.stages_dir):
-        shutil.rmtree(resume_state, ignore_errors=True)
+    run.remove_resume_state()
     line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/")
     return RunResult(run, evaluation, metric, seconds, line)
 

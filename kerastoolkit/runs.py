@@ -55,6 +55,20 @@ class Run:
     def read_config(self) -> dict[str, Any]:
         return read_json(self.config_file)
 
+    def missing_model(self) -> RunDirError:
+        """The error for a run folder without model.keras: a run that did not finish, or one whose file was removed."""
+        if self.is_complete:
+            return RunDirError(f"{self.path} has no model.keras (the run finished, but the file was removed or moved)")
+        return RunDirError(
+            f"{self.path} has no model.keras (the run did not finish; kt run recipe {self.recipe} --resume {self.path}"
+            " goes on with it)"
+        )
+
+    def remove_resume_state(self) -> None:
+        """Remove backup/ and stages/, which only a run that has not finished needs."""
+        for resume_state in (self.backup_dir, self.stages_dir):
+            shutil.rmtree(resume_state, ignore_errors=True)
+
     def read_metrics(self) -> dict[str, Any]:
         return read_json(self.metrics_file)
 
@@ -170,16 +184,25 @@ def open_unfinished_run(path: str | os.PathLike, recipe: str) -> Run:
     if started_by != recipe:
         raise RunDirError(f"{path} is a run of {started_by}, not {recipe}")
     if run.is_complete:
+        run.remove_resume_state()  # left behind if the run was killed just after writing metrics.json
         raise RunDirError(f"{path} is already complete; see its metrics.json")
     _check_history(run)
     return run
 
 
 def _check_history(run: Run) -> None:
-    """Resuming reads history.csv: refuse one whose rows lack a stage, an epoch number or their seconds."""
+    """Resuming reads history.csv: refuse one with a row cut short or without a stage, an epoch or its seconds."""
     try:
         rows = run.read_history()
-        readable = all(row["stage"] and int(row["epoch"]) > 0 and float(row["seconds"]) >= 0 for row in rows)
+        # csv.DictReader marks a row longer than the header with a None key, a shorter one with None values
+        readable = all(
+            None not in row
+            and None not in row.values()
+            and row["stage"]
+            and int(row["epoch"]) > 0
+            and float(row["seconds"]) >= 0
+            for row in rows
+        )
     except (OSError, ValueError, KeyError, TypeError):
         readable = False
     if not readable:

@@ -27,7 +27,7 @@ def load_model(run: Run) -> Any:
 
     path = run.model_file
     if not path.exists():
-        raise RunDirError(f"{run.path} has no model.keras (the run did not finish)")
+        raise run.missing_model()
     if not zipfile.is_zipfile(path):  # keras would say "File not found" of a file that is there
         raise RunDirError(f"{path} is damaged: it is not a complete zip archive; train the run again")
     try:

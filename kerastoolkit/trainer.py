@@ -101,6 +101,19 @@ def compiled_scores(model: keras.Model, examples: tf.data.Dataset, batch_size: i
     return {k: float(v) for k, v in scores.items()}
 
 
+def _check_rows_cover(rows: list[dict[str, Any]], stage: str, epochs: int, run: Run) -> None:
+    """Refuse to resume a stage whose backup holds `epochs` epochs that history.csv has no rows for: each row is
+    written before its epoch's backup, so the file was damaged or replaced, and the stage's curves and best
+    epoch would be wrong."""
+    recorded = {int(row["epoch"]) for row in rows if row["stage"] == stage}
+    missing = sorted(set(range(1, epochs + 1)) - recorded)
+    if missing:
+        raise RunDirError(
+            f"{run.history_file} has no row for epoch {missing[0]} of stage {stage}, which its backup holds;"
+            f" delete {run.backup_dir / stage} to train the stage again, then resume"
+        )
+
+
 @dataclass
 class Trainer:
     """What a recipe's training steps get: the run, its config and seed, `fit` for one stage, fresh models."""
@@ -178,6 +191,7 @@ class Trainer:
             augment=augment,
         )
         history = HistoryRecorder(self.run, stage, first_epoch)
+        _check_rows_cover(history.rows, stage, first_epoch, self.run)
         validation, checkpoint = None, []
         if data.validation is not None and data.num_validation:
             validation = evaluation_batches(data.validation, self.config.batch_size)

@@ -439,6 +439,23 @@ def test_eval_refuses_a_damaged_model(tmp_path):
     assert_user_error(["eval", str(folder)], "model.keras is damaged or not a Keras model")
 
 
+def test_eval_of_a_run_without_model_keras_says_whether_it_finished(tmp_path):
+    folder = fake_run(tmp_path)
+    assert_user_error(["eval", str(folder)], f"kt run recipe mnist_softmax --resume {folder} goes on with it")
+    (folder / "metrics.json").write_text('{"recipe": "mnist_softmax", "metric": "accuracy", "value": 0.9}')
+    assert_user_error(["eval", str(folder)], "the run finished, but the file was removed or moved")
+
+
+def test_resuming_a_complete_run_is_refused_and_removes_what_a_late_kill_left(tmp_path):
+    folder = fake_run(tmp_path)
+    (folder / "metrics.json").write_text('{"recipe": "mnist_softmax", "metric": "accuracy", "value": 0.9}')
+    for leftover in ("stages", "backup/train"):  # a kill between metrics.json and their removal
+        (folder / leftover).mkdir(parents=True)
+        (folder / leftover / "weights.h5").write_bytes(b"x")
+    assert_user_error(["run", "recipe", "mnist_softmax", "--resume", str(folder)], "is already complete")
+    assert not (folder / "stages").exists() and not (folder / "backup").exists()
+
+
 def test_runs_lists_a_run_with_a_damaged_metrics_json_and_goes_on(tmp_path):
     broken = fake_run(tmp_path, "mnist_conv")
     (broken / "metrics.json").write_text('{"recipe": "mnist_conv", "metric": "accu')
@@ -500,9 +517,14 @@ def test_a_group_alone_shows_its_help():
     assert code == 2 and "Usage: kt run [OPTIONS] COMMAND" in out + err and "recipe" in out + err
 
 
-def test_resume_refuses_a_damaged_history(tmp_path):
+@pytest.mark.parametrize(
+    "rows",
+    ["train,1,3.5,0.4\ntrain,tw", "train,1,3.5,0.4\ntrain,2,3.4", "train,1,3.5,0.4,0.3"],
+    ids=["epoch cut", "row cut short", "row too long"],
+)
+def test_resume_refuses_a_damaged_history(tmp_path, rows):
     folder = fake_run(tmp_path)
-    (folder / "history.csv").write_text("stage,epoch,seconds,loss\ntrain,1,3.5,0.4\ntrain,tw")
+    (folder / "history.csv").write_text("stage,epoch,seconds,loss\n" + rows)
     assert_user_error(
         ["run", "recipe", "mnist_softmax", "--resume", str(folder)], "history.csv is damaged; the run cannot be resumed"
     )

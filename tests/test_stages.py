@@ -91,6 +91,23 @@ def test_resume_after_the_last_epochs_backup_finishes_the_stage(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_backup_whose_epochs_history_csv_lost_is_refused(tmp_path):
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    config = TrainingConfig(epochs=3, batch_size=16)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(
+            run, config, seed=0, strategy=get_strategy("default"), verbose=0, extra_callbacks=[CrashAfterBackup()]
+        ).fit(tiny_model(), tiny_data())
+    run.write_history(run.read_history()[:1])  # rows of epochs 2 and 3 lost; the backup holds 3
+    trainer = Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0)
+    with pytest.raises(RunDirError, match=r"history\.csv has no row for epoch 2 of stage train, which its backup"):
+        trainer.fit(tiny_model(), tiny_data())
+    run.history_file.unlink()
+    with pytest.raises(RunDirError, match="no row for epoch 1 of stage train"):
+        trainer.fit(tiny_model(), tiny_data())
+    assert not run.stage_weights("train").exists()
+
+
 def _write_backup(backup, epoch: int, suffix: str = "") -> None:
     """A BackupAndRestore pair as Keras writes it: the weights, then training_metadata.json."""
     backup.mkdir(parents=True, exist_ok=True)

@@ -260,7 +260,7 @@ def eval_command(run_dir: Path, data_dir: str | None) -> None:
         raise RunDirError(f"{run_dir} is a run of a recipe kt does not have: {exc}") from None
     run.saved_config(_config_class(recipe))  # a damaged config.json is refused before TensorFlow loads
     if not run.model_file.exists():
-        raise RunDirError(f"{run_dir} has no model.keras (the run did not finish)")
+        raise run.missing_model()
     load_tensorflow()
     from kerastoolkit.engine import evaluate_run
 
