@@ -6,12 +6,16 @@ error cases use small files written here.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -202,16 +206,64 @@ def test_unknown_name_lists_known_ones() -> None:
         vectors.load("glove-7b")
 
 
-def test_missing_named_file_offline(tmp_path: Path) -> None:
+def offline(*args, **kwargs):
+    raise urllib.error.URLError("no network")
+
+
+def test_missing_named_file_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("urllib.request.urlopen", offline)
     with pytest.raises(DataError) as err:
         vectors.load("glove-6b-100d", data=tmp_path)
     for part in (
         "vectors/glove.6B.100d.txt.gz",
         str(tmp_path),
+        "could not be downloaded (no network)",
         "https://nlp.stanford.edu/data/glove.6B.zip",
         "KT_DATA_DIR",
     ):
         assert part in str(err.value)
+    assert not any(tmp_path.iterdir()), "a failed download leaves no folder behind"
+
+
+def glove_archive(folder: Path, member_text: bytes, monkeypatch: pytest.MonkeyPatch, sha1_of: bytes) -> Path:
+    """A stand-in for Stanford's glove.6B.zip (file:// address), whose 100d member the published SHA-1 of `sha1_of`
+    is pinned for."""
+    archive = folder / "glove.6B.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("glove.6B.50d.txt", b"other 1 2 3\n")
+        zipped.writestr("glove.6B.100d.txt", member_text)
+    named = dataclasses.replace(
+        store.NAMED["glove-6b-100d"], url=archive.as_uri(), sha1=hashlib.sha1(sha1_of).hexdigest()
+    )
+    monkeypatch.setitem(store.NAMED, "glove-6b-100d", named)
+    monkeypatch.setenv("KT_CACHE_DIR", str(folder / "cache"))  # not the session's, which may hold a 100d entry
+    return archive
+
+
+def test_a_missing_named_file_is_taken_out_of_the_downloaded_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = write_glove(tmp_path / "small.txt").read_bytes()
+    glove_archive(tmp_path, text, monkeypatch, sha1_of=text)
+    data = tmp_path / "data"
+    wv = vectors.load("glove-6b-100d", data=data)
+    assert wv.similar("king", topn=1)[0][0] == "queen"
+    assert [p.name for p in (data / "vectors").iterdir()] == ["glove.6B.100d.txt"]  # the archive is gone
+    assert (data / "vectors" / "glove.6B.100d.txt").read_bytes() == text
+    assert vectors.load("glove-6b-100d", data=data).words == wv.words  # no second download
+
+
+def test_a_downloaded_member_that_fails_its_sha1_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = write_glove(tmp_path / "small.txt").read_bytes()
+    glove_archive(tmp_path, text, monkeypatch, sha1_of=b"the upstream file")
+    data = tmp_path / "data"
+    with pytest.raises(DataError, match=r"glove.6B.100d.txt from file:.+ does not match its published SHA-1"):
+        vectors.load("glove-6b-100d", data=data)
+    assert not data.exists()
+    (tmp_path / "glove.6B.zip").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match=r"is not an archive holding glove.6B.100d.txt"):
+        vectors.load("glove-6b-100d", data=data)
+    assert not data.exists()
 
 
 def test_named_file_with_wrong_content_is_refused(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import gzip
 import os
 import subprocess
 import sys
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,10 @@ def test_unknown_vectors_name() -> None:
 
 
 def test_missing_vectors_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("no network")
+
+    monkeypatch.setattr("urllib.request.urlopen", offline)
     monkeypatch.setenv("KT_CACHE_DIR", str(tmp_path / "cache"))  # a converted copy would be used without the file
     code, _, err = kt("analogy", "king", "man", "woman", "--data-dir", str(tmp_path))
     assert_one_line_error(

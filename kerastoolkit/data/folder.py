@@ -100,19 +100,26 @@ def _check(remote: RemoteFile, path: Path) -> None:
         )
 
 
-def _download(remote: RemoteFile, target: Path, root: Path) -> None:
+def download(url: str, out: Path, name: str) -> None:
+    """Write what `url` serves into the file `out`, with a progress bar named `name`; urllib's and the OS's
+    errors (URLError, OSError, TimeoutError) are the caller's to turn into a message."""
     from tqdm import tqdm
 
+    with urllib.request.urlopen(url, timeout=30) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        with (
+            out.open("wb") as f,
+            tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {name}", leave=False) as bar,
+        ):
+            for chunk in iter(lambda: response.read(_CHUNK), b""):
+                f.write(chunk)
+                bar.update(len(chunk))
+
+
+def _download(remote: RemoteFile, target: Path, root: Path) -> None:
     try:
-        with atomic_path(target) as tmp, urllib.request.urlopen(remote.url, timeout=30) as response:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with (
-                tmp.open("wb") as out,
-                tqdm(total=total, unit="B", unit_scale=True, desc=f"downloading {target.name}", leave=False) as bar,
-            ):
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    out.write(chunk)
-                    bar.update(len(chunk))
+        with atomic_path(target) as tmp:
+            download(remote.url, tmp, target.name)
             try:
                 _check(remote, tmp)
             except DataError:  # its message names the temporary file, which atomic_path removes

@@ -1,8 +1,9 @@
 """Finding vectors by name or path, and the converted cache that makes later loads instant.
 
 A named set (`glove-6b-50d` ... `glove-6b-300d`) lives in the data folder as `vectors/glove.6B.<D>d.txt.gz`
-(or the plain `.txt` extracted from Stanford's glove.6B.zip); its content is checked against the published
-SHA-1 of the upstream text file while it is converted. A path may be a GloVe text file (no header), a word2vec
+(or the plain `.txt` extracted from Stanford's glove.6B.zip, which is downloaded to take it out when neither is
+there: `vectors.download`); its content is checked against the published SHA-1 of the upstream text file while it
+is converted. A path may be a GloVe text file (no header), a word2vec
 text or binary file (`.gz` accepted) or a gensim `.kv` file.
 
 The first use of a text or binary file converts it into a cache entry: a folder holding gensim's native
@@ -27,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from kerastoolkit.data.folder import DATA_DIR_ENV, data_dir, make_cache_dir
 from kerastoolkit.data.folder import cache_dir as folder_cache_dir
-from kerastoolkit.errors import DataError, KtError, VectorsError
+from kerastoolkit.data.folder import data_dir, make_cache_dir
+from kerastoolkit.errors import DataError, VectorsError
 from kerastoolkit.report import counted
+from kerastoolkit.vectors.download import download_member
 from kerastoolkit.vectors.wordvectors import WordVectors
 
 DEFAULT_VECTORS = "glove-6b-50d"
@@ -83,7 +85,8 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     if named is not None:
         root = data_dir(data)
         source = next((p for p in named.candidates(root) if p.is_file()), None)
-        return _cached(cache_dir() / named.name, named.name, source, named.sha1, lambda: _missing(named, root))
+        fetch = source or (lambda: download_member(named, root))
+        return _cached(cache_dir() / named.name, named.name, fetch, named.sha1)
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         raise VectorsError(f"{path} is a folder, not a vectors file")
@@ -94,24 +97,19 @@ def load(name_or_path: str | os.PathLike = DEFAULT_VECTORS, data: str | os.PathL
     return _cached(cache_dir() / _entry_name(path), path.name, path)
 
 
-def _cached(
-    entry: Path,
-    name: str,
-    source: Path | None,
-    sha1: str | None = None,
-    missing: Callable[[], KtError] | None = None,
-) -> WordVectors:
+def _cached(entry: Path, name: str, source: Path | Callable[[], Path], sha1: str | None = None) -> WordVectors:
     """The cache `entry` of `source`, converted first when absent, and again when damaged (a truncated array, a
-    lost file: the cache is only ever derived from the source)."""
+    lost file: the cache is only ever derived from the source). `source` is the file, or a function that fetches
+    it, called only when the entry must be converted."""
+    known = source if isinstance(source, Path) else None
     if (entry / _KV).exists():
         try:
-            return _open_entry(entry, name, source)
+            return _open_entry(entry, name, known)
         except (OSError, ValueError, EOFError):
             shutil.rmtree(entry, ignore_errors=True)
-    if source is None:
-        raise missing() if missing else VectorsError(f"no source for the vectors {name}")
-    _convert(source, entry, expected_sha1=sha1)
-    return _open_entry(entry, name, source)
+    path = known or source()
+    _convert(path, entry, expected_sha1=sha1)
+    return _open_entry(entry, name, path)
 
 
 def is_named(name: str) -> bool:
@@ -130,13 +128,6 @@ def _unknown_message(name: str) -> str:
     if os.sep in name or Path(name).suffix:
         return f"no vectors file {name}; named vectors are {known}"
     return f"unknown vectors '{name}'; known names: {known} (or give the path of a vectors file)"
-
-
-def _missing(named: NamedVectors, root: Path) -> DataError:
-    return DataError(
-        f"vectors/{named.member}.gz is not in the data folder {root}: it is {named.member} from {named.url}; "
-        f"put it (gzipped or not) in {root / 'vectors'} or point {DATA_DIR_ENV} at a folder that has it"
-    )
 
 
 def _entry_name(path: Path) -> str:
