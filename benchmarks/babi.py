@@ -1,11 +1,14 @@
 """bAbI: both recipes on every task at 1k and 10k, test error per task beside the papers', and the time taken.
 
-    KT_DATA_DIR=../shared/data python benchmarks/babi.py [--plan 1k-memn2n ...] [--results FILE] [--table-only]
+    KT_DATA_DIR=../shared/data python benchmarks/babi.py [--plan 1k-memn2n ...] [--results FILE] [--runs-dir DIR]
+        [--seed N] [--table-only] [--combined FILE ...]
 
 Each plan trains one run per task (task 3 at 10k is skipped: its training file is missing from the data
 folder), or one joint run; every run is a normal run folder under --runs-dir. A finished run is appended to
 --results as one JSON line, so the benchmark can be stopped and started again without repeating work, and
-`--table-only` prints the tables from what is there. Plans (the hyperparameters each uses are printed):
+`--table-only` prints the tables from what is there; `--combined FILE ...` prints one table of several results
+files (a row per task, two columns per plan). Both train nothing, and refuse a file that is missing or holds a
+line that is not a result. Plans (the hyperparameters each uses are printed):
 
     1k-memn2n     MemN2N per task, the paper's per-task setup (embedding 20, 20 + 100 epochs, halving every 25)
     1k-joint      MemN2N joint on all 20 tasks, the recipe's defaults (the paper's joint setup)
@@ -24,7 +27,8 @@ import platform
 import time
 from pathlib import Path
 
-from kerastoolkit.cli import script_main
+from kerastoolkit.errors import DataError
+from kerastoolkit.scripts import existing_file, script_main, script_parser, seed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -49,25 +53,49 @@ def _tasks(which: str, size: str) -> list[str]:
     return [str(t) for t in range(1, 21) if not (size == "10k" and t == 3)]
 
 
+ROW_KEYS = ("plan", "recipe", "task", "overrides", "per_task", "wall_time_s", "date")  # what the tables read
+
+
 def _done(results: Path) -> list[dict]:
+    """The results file's rows; DataError, naming the file and line, for a line that is not one."""
     if not results.exists():
         return []
-    return [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    try:
+        text = results.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{results} cannot be read: {exc}") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise DataError(f"{results} line {number} is not a JSON result line: {exc}") from None
+        missing = [key for key in ROW_KEYS if not isinstance(row, dict) or key not in row]
+        if missing:
+            raise DataError(f"{results} line {number} is not a result of this benchmark (no {', '.join(missing)})")
+        rows.append(row)
+    return rows
+
+
+def _runs(name: str, finished: set[tuple[str, str]]) -> list[tuple[str, list[str]]]:
+    """(task, overrides) of each run plan `name` has still to train."""
+    _, which, overrides = PLANS[name]
+    size = next(o.split("=")[1] for o in overrides if o.startswith("size="))
+    return [(task, [*overrides, f"task={task}"]) for task in _tasks(which, size) if (name, task) not in finished]
 
 
 def run_plan(name: str, results: Path, runs_dir: str, seed: int) -> None:
     from kerastoolkit.engine import run_recipe
     from kerastoolkit.registry import get_recipe
 
-    recipe_name, which, overrides = PLANS[name]
+    recipe_name, _, overrides = PLANS[name]
     recipe = get_recipe(recipe_name)
-    size = next(o.split("=")[1] for o in overrides if o.startswith("size="))
     finished = {(r["plan"], r["task"]) for r in _done(results)}
     print(f"plan {name}: {recipe_name} {' '.join(overrides)}", flush=True)
-    for task in _tasks(which, size):
-        if (name, task) in finished:
-            continue
-        config = recipe.make_config([*overrides, f"task={task}"])
+    for task, task_overrides in _runs(name, finished):
+        config = recipe.make_config(task_overrides)
         result = run_recipe(recipe, config, runs_dir=runs_dir, seed=seed)
         print(result.summary, flush=True)
         metrics = result.run.read_metrics()
@@ -93,6 +121,8 @@ def _fmt(value: float | None) -> str:
 
 def print_tables(results: Path) -> None:
     rows = _done(results)
+    if not rows:
+        raise DataError(f"{results} holds no results")
     plans = list(dict.fromkeys(r["plan"] for r in rows))
     print(f"\n{os.cpu_count()} cores, {platform.processor() or platform.machine()}; results from {results}")
     for plan in plans:
@@ -116,6 +146,8 @@ def print_tables(results: Path) -> None:
 def print_combined(results: list[Path]) -> None:
     """One table, a row per task and two columns (kt, paper) per plan, then the mean and the failed tasks."""
     rows = [r for path in results for r in _done(path)]
+    if not rows:
+        raise DataError(f"{', '.join(map(str, results))}: no results")
     plans = list(dict.fromkeys(r["plan"] for r in rows))
     cells: dict[str, dict[int, dict]] = {p: {} for p in plans}
     for r in rows:
@@ -142,23 +174,55 @@ def print_combined(results: list[Path]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--plan", nargs="*", default=list(PLANS), choices=list(PLANS))
-    parser.add_argument("--results", type=Path, default=Path("saved_models/babi_benchmark.jsonl"))
-    parser.add_argument("--runs-dir", default="saved_models")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = script_parser(__doc__)
+    parser.add_argument(
+        "--plan",
+        nargs="+",
+        default=list(PLANS),
+        choices=list(PLANS),
+        metavar="PLAN",
+        help=f"which plans to run, of {', '.join(PLANS)} (default: all)",
+    )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("saved_models/babi_benchmark.jsonl"),
+        metavar="FILE",
+        help="the results file: one JSON line per finished run (default: saved_models/babi_benchmark.jsonl)",
+    )
+    parser.add_argument("--runs-dir", default="saved_models", help="where the run folders go (default: saved_models)")
+    parser.add_argument("--seed", type=seed, default=0, help="every run's random seed, 0 to 2**32 - 1 (default: 0)")
     parser.add_argument("--table-only", action="store_true", help="print the tables of --results, train nothing")
     parser.add_argument(
-        "--combined", nargs="*", type=Path, help="print one table of these results files, train nothing"
+        "--combined",
+        nargs="+",
+        type=existing_file,
+        metavar="FILE",
+        help="print one table of these results files, train nothing",
     )
     args = parser.parse_args()
     if args.combined:
         print_combined(args.combined)
         return
-    if not args.table_only:
-        args.results.parent.mkdir(parents=True, exist_ok=True)
-        for plan in args.plan:
-            run_plan(plan, args.results, args.runs_dir, args.seed)
+    if args.table_only:
+        try:
+            existing_file(str(args.results))
+        except argparse.ArgumentTypeError as exc:
+            parser.error(f"argument --results: {exc}")
+        print_tables(args.results)
+        return
+    if args.results.exists() and not args.results.is_file():
+        parser.error(f"argument --results: {args.results} is a folder, not a file")
+    from kerastoolkit.registry import get_recipe
+
+    finished = {(r["plan"], r["task"]) for r in _done(args.results)}  # a damaged file: refused before training
+    for plan in args.plan:  # every run's config checked before the first trains
+        recipe = get_recipe(PLANS[plan][0])
+        for _, overrides in _runs(plan, finished):
+            recipe.make_config(overrides)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    for plan in dict.fromkeys(args.plan):
+        run_plan(plan, args.results, args.runs_dir, args.seed)
     print_tables(args.results)
 
 

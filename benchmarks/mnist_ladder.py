@@ -2,6 +2,9 @@
 
     KT_DATA_DIR=../shared/data python benchmarks/mnist_ladder.py [RECIPE ...] [--runs-dir DIR] [--seed N]
 
+RECIPE is one of the ladder's rungs: mnist_softmax, mnist_mlp, mnist_dropout, mnist_conv (default: all four, in
+that order).
+
 Columns: test accuracy, published number, epochs, wall time on this machine. Each run also lands as a normal
 run folder (default saved_models/), so its curves, confusion matrix and model can be inspected afterwards.
 """
@@ -13,26 +16,38 @@ import os
 import platform
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from kerastoolkit.scripts import script_main, script_parser, seed
 
-from kerastoolkit.cli import script_main  # noqa: E402
-from kerastoolkit.engine import run_recipe  # noqa: E402
-from kerastoolkit.registry import get_recipe  # noqa: E402
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 LADDER = ["mnist_softmax", "mnist_mlp", "mnist_dropout", "mnist_conv"]
 
 
+def rung(text: str) -> str:
+    """An argparse type: a recipe of the ladder (not `choices=`: Python 3.11 checks an empty `nargs="*"` against
+    them and refuses it)."""
+    if text not in LADDER:
+        raise argparse.ArgumentTypeError(f"{text!r} is not on the ladder: choose from {', '.join(LADDER)}")
+    return text
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("recipes", nargs="*", default=LADDER)
-    parser.add_argument("--runs-dir", default="saved_models")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    parser = script_parser(__doc__)
+    parser.add_argument(
+        "recipes", nargs="*", type=rung, default=LADDER, metavar="RECIPE", help=f"of {', '.join(LADDER)} (default: all)"
+    )
+    parser.add_argument("--runs-dir", default="saved_models", help="where the run folders go (default: saved_models)")
+    parser.add_argument("--seed", type=seed, default=0, help="every run's random seed, 0 to 2**32 - 1 (default: 0)")
+    args = parser.parse_intermixed_args()  # recipes before and after options
+    from kerastoolkit.registry import get_recipe
+
+    planned = [(name, get_recipe(name)) for name in args.recipes]
+    planned = [(name, recipe, recipe.make_config()) for name, recipe in planned]  # all checked before training
+
+    from kerastoolkit.engine import run_recipe  # imports TensorFlow
 
     rows = []
-    for name in args.recipes:
-        recipe = get_recipe(name)
-        config = recipe.make_config()
+    for name, recipe, config in planned:
         result = run_recipe(recipe, config, runs_dir=args.runs_dir, seed=args.seed)
         rows.append((name, result.scores["accuracy"], recipe.published, config.epochs, result.seconds))
         print(result.summary, flush=True)

@@ -1,15 +1,20 @@
 """Epoch time of mnist_conv under the default strategy and under `mirrored` with 2 (or more) replicas.
 
-    KT_DATA_DIR=../shared/data python benchmarks/scale.py [--parts cpu1,cpu2,gpu] [--epochs 2] [--limit 0]
+    KT_DATA_DIR=../shared/data python benchmarks/scale.py [--parts cpu1,cpu2,gpu1,gpu,workers2] [--epochs 2]
+        [--limit 0] [--recipe mnist_conv]
 
-cpu1: the default strategy on the CPU.   cpu2: `--strategy mirrored --cpu-replicas 2` (the CPU as two devices:
-      the replicas share the same cores, so expect it slower, not faster).
-workers2: `--strategy multi-worker`, two worker processes on 127.0.0.1 (TF_CONFIG), sharing the same cores too.
-gpu:  `--strategy mirrored` on every local GPU (skipped, with a line, where there is none), and the default
-      strategy on one GPU for comparison.
+Parts (`--parts`, comma-separated; default: all five):
+    cpu1      the default strategy on the CPU.
+    cpu2      `--strategy mirrored --cpu-replicas 2`: the CPU as two devices (the replicas share the same cores,
+              so expect it slower, not faster).
+    gpu1      the default strategy on one GPU, for comparison with gpu.
+    gpu       `--strategy mirrored` on every local GPU.
+    workers2  `--strategy multi-worker`, two worker processes on 127.0.0.1 (TF_CONFIG), sharing the same cores too.
+The gpu parts are skipped, with a line, where there is no GPU.
 Each part is a fresh `kt run recipe` process (TensorFlow fixes its devices once per process); the figure is the
 median seconds of the epochs after the first (the first includes tracing), read from the run's history.csv,
-with the test accuracy beside it.
+with the test accuracy beside it. The recipe's hyperparameters (epochs, train_limit and, with --limit,
+validation_size and test_limit) are checked before any part starts.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kerastoolkit.cli import script_main
+from kerastoolkit.scripts import at_least, script_main, script_parser
 
 PARTS = {
     "cpu1": (["--strategy", "default"], {"CUDA_VISIBLE_DEVICES": ""}),
@@ -69,23 +74,46 @@ def run_part(name: str, recipe: str, overrides: list[str], runs_dir: Path) -> di
     return {"part": name, "replicas": metrics["replicas"], "epoch_s": statistics.median(later), **metrics["test"]}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
-    parser.add_argument("--recipe", default="mnist_conv")
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--limit", type=int, default=0, help="train on the first N examples only (0: all)")
-    args = parser.parse_args()
-    parts = args.parts.split(",")
-    unknown = sorted(set(parts) - set(PARTS))
+def part_list(text: str) -> list[str]:
+    """An argparse type: parts separated by commas, each one of PARTS."""
+    parts = [part.strip() for part in text.split(",")]
+    unknown = [part for part in parts if part not in PARTS]
     if unknown:
-        parser.error(f"unknown parts {unknown}; choose from {', '.join(PARTS)}")
-    if any(p.startswith("gpu") for p in parts) and not has_gpu():
-        print("no GPU here: skipping the gpu parts")
-        parts = [p for p in parts if not p.startswith("gpu")]
+        raise argparse.ArgumentTypeError(
+            f"unknown part {', '.join(map(repr, unknown))}: choose from {', '.join(PARTS)}"
+        )
+    return list(dict.fromkeys(parts))
+
+
+def main() -> None:
+    parser = script_parser(__doc__)
+    parser.add_argument(
+        "--parts",
+        type=part_list,
+        default=list(PARTS),
+        metavar="PART,PART,...",
+        help=f"which parts, separated by commas, of {', '.join(PARTS)} (default: all)",
+    )
+    parser.add_argument("--recipe", default="mnist_conv", help="the recipe every part trains (default: mnist_conv)")
+    parser.add_argument("--epochs", type=at_least(1), default=2, help="epochs of every part, at least 1 (default: 2)")
+    parser.add_argument(
+        "--limit",
+        type=at_least(0),
+        default=0,
+        metavar="N",
+        help="train on the first N examples only, validate on N/5, test on N (default: 0, all)",
+    )
+    args = parser.parse_args()
     overrides = [f"epochs={args.epochs}", f"train_limit={args.limit}"]
     if args.limit:
         overrides += [f"validation_size={max(args.limit // 5, 1)}", f"test_limit={args.limit}"]
+    from kerastoolkit.registry import get_recipe
+
+    get_recipe(args.recipe).make_config(overrides)  # an unknown recipe or a bad value: one line, before any part
+    parts = args.parts
+    if any(p.startswith("gpu") for p in parts) and not has_gpu():
+        print("no GPU here: skipping the gpu parts")
+        parts = [p for p in parts if not p.startswith("gpu")]
     with tempfile.TemporaryDirectory() as runs_dir:
         rows = [run_part(name, args.recipe, overrides, Path(runs_dir)) for name in parts]
     print(f"\n{args.recipe}, {args.epochs} epochs, limit {args.limit or 'none'}")

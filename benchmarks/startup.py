@@ -8,24 +8,26 @@ Times whole processes (`kt` as installed on PATH), median and max of N runs each
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 import subprocess
 import time
 
-from kerastoolkit.cli import script_main
+from kerastoolkit.errors import KtError
+from kerastoolkit.scripts import at_least, script_main, script_parser
 
 COMMANDS = [["--help"], ["list"], ["--version"], ["show", "--help"], ["show", "recipe", "mnist_conv"]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=11)
+    parser = script_parser(__doc__)
+    parser.add_argument(
+        "--runs", type=at_least(1), default=11, help="processes timed per command, at least 1 (default: 11)"
+    )
     args = parser.parse_args()
     kt = shutil.which("kt")
     if kt is None:
-        raise SystemExit("kt is not on PATH: pip install . first")
+        raise KtError("kt is not on PATH: pip install . first")
     print(time.strftime("%Y-%m-%d"))
     for command in COMMANDS:
         times = []

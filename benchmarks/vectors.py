@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import statistics
@@ -23,11 +22,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kerastoolkit import vectors
-from kerastoolkit.cli import script_main
-from kerastoolkit.data.folder import data_dir
-from kerastoolkit.vectors.evaluate import gensim_test_file
+from kerastoolkit.scripts import at_least, script_main, script_parser
+
+if TYPE_CHECKING:
+    from kerastoolkit import vectors
 
 PLAIN = """\
 import sys
@@ -46,6 +46,8 @@ def timed(command: list[str]) -> float:
 
 
 def cold_conversion() -> vectors.WordVectors:
+    from kerastoolkit import vectors  # gensim and numpy: after --help
+
     start = time.perf_counter()
     wv = vectors.load("glove-6b-50d")
     print(f"cold conversion of glove.6B.50d.txt.gz: {time.perf_counter() - start:.1f} s")
@@ -54,15 +56,16 @@ def cold_conversion() -> vectors.WordVectors:
 
 def warm_analogy(wv: vectors.WordVectors, runs: int) -> None:
     kt = shutil.which("kt") or str(Path(sys.executable).with_name("kt"))
-    plain = Path(tempfile.mkdtemp()) / "plain.py"
-    plain.write_text(PLAIN)
     kt_cmd = [kt, "analogy", "king", "man", "woman"]
-    plain_cmd = [sys.executable, str(plain), str(wv.cache / "vectors.kv")]
-    timed(kt_cmd), timed(plain_cmd)  # page cache and .pyc files warm for both
     kt_times, plain_times = [], []
-    for _ in range(runs):
-        kt_times.append(timed(kt_cmd))
-        plain_times.append(timed(plain_cmd))
+    with tempfile.TemporaryDirectory(prefix="kt-vectors-plain-") as folder:
+        plain = Path(folder) / "plain.py"
+        plain.write_text(PLAIN)
+        plain_cmd = [sys.executable, str(plain), str(wv.cache / "vectors.kv")]
+        timed(kt_cmd), timed(plain_cmd)  # page cache and .pyc files warm for both
+        for _ in range(runs):
+            kt_times.append(timed(kt_cmd))
+            plain_times.append(timed(plain_cmd))
     kt_s, plain_s = statistics.median(kt_times), statistics.median(plain_times)
     print(f"warm `kt analogy king man woman`: median {kt_s:.3f} s of {runs} (min {min(kt_times):.3f})")
     print(f"plain gensim script:              median {plain_s:.3f} s of {runs} (min {min(plain_times):.3f})")
@@ -70,6 +73,9 @@ def warm_analogy(wv: vectors.WordVectors, runs: int) -> None:
 
 
 def accuracy(wv: vectors.WordVectors, gensim_check: bool) -> None:
+    from kerastoolkit import vectors
+    from kerastoolkit.vectors.evaluate import gensim_test_file
+
     for method in vectors.METHODS:
         start = time.perf_counter()
         score = vectors.evaluate_analogies(wv, method=method)
@@ -100,13 +106,23 @@ def accuracy(wv: vectors.WordVectors, gensim_check: bool) -> None:
 
 
 def similarity(wv: vectors.WordVectors) -> None:
+    from kerastoolkit import vectors
+    from kerastoolkit.vectors.evaluate import gensim_test_file
+
     for name in ("wordsim353.tsv", "simlex999.txt"):
         score = vectors.evaluate_similarity(wv, gensim_test_file(name))
         print(f"{name}: Spearman {score.spearman:.4f}, Pearson {score.pearson:.4f}, OOV {score.oov_percent:.1f}%")
 
 
 def word2vec_speed() -> None:
-    out = Path(tempfile.mkdtemp()) / "w2v.kv"
+    with tempfile.TemporaryDirectory(prefix="kt-vectors-w2v-") as folder:
+        _word2vec_speed(Path(folder) / "w2v.kv")
+
+
+def _word2vec_speed(out: Path) -> None:
+    from kerastoolkit import vectors
+    from kerastoolkit.data.folder import data_dir
+
     for name in ("tinyshakespeare.txt", "nietzsche.txt"):
         corpus = data_dir() / "text" / name
         for skipgram in (True, False):
@@ -119,6 +135,8 @@ def word2vec_speed() -> None:
 
 
 def king_male_female(wv: vectors.WordVectors) -> None:
+    from kerastoolkit import vectors
+
     for method in vectors.METHODS:
         answers = wv.analogy("king", "male", "female", topn=10, method=method)  # type: ignore[arg-type]
         words = [w for w, _ in answers]
@@ -128,20 +146,38 @@ def king_male_female(wv: vectors.WordVectors) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--skip-train", action="store_true")
-    parser.add_argument("--gensim-check", action="store_true")
+    parser = script_parser(__doc__)
+    parser.add_argument(
+        "--runs",
+        type=at_least(1),
+        default=7,
+        metavar="N",
+        help="timed runs of each warm analogy command, at least 1 (default: 7)",
+    )
+    parser.add_argument("--skip-train", action="store_true", help="leave out the word2vec training speed")
+    parser.add_argument(
+        "--gensim-check",
+        action="store_true",
+        help="also run gensim's own evaluate_word_analogies on the Google set (about 2 minutes)",
+    )
     args = parser.parse_args()
-    os.environ["KT_CACHE_DIR"] = tempfile.mkdtemp(prefix="kt-vectors-bench-")
-    wv = cold_conversion()
-    warm_analogy(wv, args.runs)
-    king_male_female(wv)
-    similarity(wv)
-    accuracy(wv, args.gensim_check)
-    if not args.skip_train:
-        word2vec_speed()
-    shutil.rmtree(os.environ["KT_CACHE_DIR"], ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="kt-vectors-bench-") as cache:  # removed on success and on failure
+        previous = os.environ.get("KT_CACHE_DIR")
+        os.environ["KT_CACHE_DIR"] = cache
+        try:
+            wv = cold_conversion()
+            warm_analogy(wv, args.runs)
+            king_male_female(wv)
+            similarity(wv)
+            accuracy(wv, args.gensim_check)
+            if not args.skip_train:
+                word2vec_speed()
+            del wv  # its memory-mapped arrays, before the folder goes
+        finally:
+            if previous is None:
+                os.environ.pop("KT_CACHE_DIR", None)
+            else:
+                os.environ["KT_CACHE_DIR"] = previous
 
 
 if __name__ == "__main__":

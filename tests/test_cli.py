@@ -531,8 +531,8 @@ def test_resume_refuses_a_damaged_history(tmp_path, rows):
 
 
 def test_a_benchmark_scripts_mistake_is_one_line(capsys, monkeypatch):
-    from kerastoolkit.cli import script_main
     from kerastoolkit.errors import ConfigError
+    from kerastoolkit.scripts import script_main
 
     def main() -> None:
         raise ConfigError("unknown hyperparameter 'nosuch'")

@@ -11,7 +11,6 @@ import os
 import shlex
 import sys
 import traceback
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -98,16 +97,6 @@ def load_tensorflow() -> None:
         from kerastoolkit.cli.quiet_import import import_tensorflow_quietly
 
         import_tensorflow_quietly()
-
-
-def script_main(main: Callable[[], None]) -> None:
-    """Run a script's `main` (a benchmark's) as `kt` runs its commands: a KtError (a bad KEY=VALUE, an unknown
-    recipe, a missing file) is one line on stderr and exit code 2, not a traceback."""
-    try:
-        main()
-    except KtError as exc:
-        print(f"{os.path.basename(sys.argv[0])}: error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
 
 
 def main() -> None:
