@@ -23,7 +23,7 @@ def load_model(run: Run) -> Any:
     """The run's model.keras (Keras's `safe_mode` on); RunDirError when it is missing or damaged."""
     import keras
 
-    import kerastoolkit.losses  # noqa: F401  (registers the custom losses that model.keras files may name)
+    import kerastoolkit.serializables  # noqa: F401  (registers the custom objects model.keras files may name)
 
     path = run.model_file
     if not path.exists():

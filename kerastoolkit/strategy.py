@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +155,11 @@ def get_strategy(name: str = "default") -> tf.distribute.Strategy:
         multi_worker_fixes()
         return tf.distribute.MultiWorkerMirroredStrategy()
     devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+    if len(devices) == 1 and devices[0].device_type == "CPU":
+        print(
+            "no GPU found: --strategy mirrored runs one replica on the CPU (--cpu-replicas N splits it into N)",
+            file=sys.stderr,
+        )
     return tf.distribute.MirroredStrategy([device.name for device in devices])
 
 

@@ -76,6 +76,19 @@ class BestCheckpoint(keras.callbacks.Callback):
                 self.model.save_weights(tmp)
 
 
+class StageWeights(keras.callbacks.Callback):
+    """Saves the stage's final weights (atomically) when training ends, before BackupAndRestore deletes its
+    backup in its own `on_train_end`: a kill between the two finds one or the other, never neither."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        with atomic_path(self.path, suffix=".weights.h5") as tmp:
+            self.model.save_weights(tmp)
+
+
 class EpochSeeds(keras.callbacks.Callback):
     """Sets every seed generator of the model (dropout's, masking noise's) at the start of each epoch to a state
     fixed by the stage seed, the generator's place in the model and the epoch.
@@ -167,6 +180,9 @@ class Trainer:
         """
         weights = self.run.stage_weights(stage)
         if self.finished(stage):  # by an earlier attempt of this run
+            optimizer = getattr(model, "optimizer", None)
+            if optimizer is not None and not optimizer.built:  # the file holds its variables: build them to load
+                optimizer.build(model.trainable_variables)
             try:
                 model.load_weights(weights)
             except (OSError, ValueError) as exc:  # h5py and keras on a truncated or foreign file
@@ -209,11 +225,10 @@ class Trainer:
                 EpochSeeds(seed),
                 history,
                 *checkpoint,
+                StageWeights(weights),
                 keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
                 *(callbacks or []),
                 *self.extra_callbacks,
             ],
         )
-        with atomic_path(weights, suffix=".weights.h5") as tmp:
-            model.save_weights(tmp)

@@ -8,8 +8,11 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import keras
@@ -195,6 +198,25 @@ def test_summary_line_says_lower_is_better(results):
     assert re.fullmatch(pattern, result.summary), result.summary
     joint = results["joint"].summary
     assert re.match(r"babi_memn2n  test error \d+\.\d\d%  \(published 12\.4%, lower is better, (not )?reached\)", joint)
+
+
+LOAD_ON_ITS_OWN = """
+import sys, keras
+import kerastoolkit.serializables
+model = keras.models.load_model(sys.argv[1], safe_mode=True)
+print(type(model.get_layer("memory")).__name__, type(model.optimizer).__name__)
+"""
+
+
+def test_a_memn2n_model_keras_loads_in_a_fresh_process_with_kerastoolkit_serializables(results):
+    """Without the recipe module: its memory layer and its optimizer are registered by kerastoolkit.serializables."""
+    model_file = results["memn2n"].run.model_file
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_ON_ITS_OWN, str(model_file)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["EndToEndMemory", "SpectralClipSGD"]
 
 
 # --- kt eval, kt runs -----------------------------------------------------------------------------------------

@@ -76,6 +76,12 @@ def test_a_width_that_does_not_split_into_the_heads_is_refused(recipe):
         assert apply_overrides(config, ["units=10", "heads=4"]).units == 10
 
 
+def test_only_tinyshakespeare_is_scored_against_nanogpts_figure():
+    recipe = get_recipe("char_rnn")
+    assert recipe.published_for(recipe.make_config([])).value == pytest.approx(1.4697)
+    assert recipe.published_for(recipe.make_config(["corpus=nietzsche"])) is None
+
+
 def test_characters_refuse_what_training_never_saw():
     characters = Characters("hello world")
     assert characters.decode(characters.encode("low")) == "low"

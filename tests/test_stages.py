@@ -108,6 +108,31 @@ def test_a_backup_whose_epochs_history_csv_lost_is_refused(tmp_path):
     assert not run.stage_weights("train").exists()
 
 
+class CrashAtTrainEnd(keras.callbacks.Callback):
+    """Dies as training ends, after BackupAndRestore has deleted its backup (it runs before extra callbacks)."""
+
+    def on_train_end(self, logs=None):
+        raise KeyboardInterrupt("killed")
+
+
+def test_a_kill_as_a_stage_ends_keeps_its_weights_though_the_backup_is_gone(tmp_path):
+    config = TrainingConfig(epochs=2, batch_size=16)
+    run = create_run(tmp_path, "toy", {"recipe": "toy"})
+    model = tiny_model()
+    crashing = Trainer(
+        run, config, seed=0, strategy=get_strategy("default"), verbose=0, extra_callbacks=[CrashAtTrainEnd()]
+    )
+    with pytest.raises(KeyboardInterrupt):
+        crashing.fit(model, tiny_data())
+    assert not (run.backup_dir / "train").exists()
+    assert resume_point(run, 2) == "after the finished stage train"
+    fresh = tiny_model()
+    Trainer(run, config, seed=0, strategy=get_strategy("default"), verbose=0).fit(fresh, tiny_data())
+    assert [row["epoch"] for row in run.read_history()] == ["1", "2"]
+    for a, b in zip(fresh.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def _write_backup(backup, epoch: int, suffix: str = "") -> None:
     """A BackupAndRestore pair as Keras writes it: the weights, then training_metadata.json."""
     backup.mkdir(parents=True, exist_ok=True)

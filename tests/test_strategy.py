@@ -116,6 +116,25 @@ def test_too_many_cpu_replicas_or_no_mirrored_strategy_is_refused(tmp_path, opti
     assert not list(tmp_path.iterdir())
 
 
+MIRRORED_WITHOUT_GPU = """
+from kerastoolkit.strategy import get_strategy, split_cpu
+if {replicas} > 1:
+    split_cpu({replicas})
+print(get_strategy("mirrored").num_replicas_in_sync)
+"""
+
+
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_mirrored_without_a_gpu_says_it_runs_one_cpu_replica_unless_the_cpu_is_split(replicas):
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    script = MIRRORED_WITHOUT_GPU.format(replicas=replicas)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == str(replicas)
+    notice = "no GPU found: --strategy mirrored runs one replica on the CPU (--cpu-replicas N splits it into N)"
+    assert (notice in done.stderr) == (replicas == 1)
+
+
 def test_the_learning_rate_scales_with_the_global_batch_only_where_the_recipe_says_so():
     from kerastoolkit.config import RecipeConfig
     from kerastoolkit.engine import scaled_learning_rate

@@ -221,3 +221,18 @@ def test_same_seed_repeats_even_when_the_first_run_prepares_the_data(tmp_path, s
     first, second = (run_recipe(recipe, config, runs_dir=tmp_path / name, seed=3) for name in ("first", "second"))
     assert history_columns(first.run.path)["accuracy"] == history_columns(second.run.path)["accuracy"]
     assert first.scores == second.scores
+
+
+def test_kerastoolkit_serializables_imports_every_module_that_registers_a_keras_object():
+    """So `import kerastoolkit.serializables` is all a notebook needs to load any run's model.keras."""
+    package = Path(__file__).resolve().parents[1] / "kerastoolkit"
+    registering = {
+        ".".join(("kerastoolkit", *path.relative_to(package).with_suffix("").parts))
+        for path in package.rglob("*.py")
+        if "register_keras_serializable(" in path.read_text(encoding="utf-8") and path.name != "serializables.py"
+    }
+    assert "kerastoolkit.layers.memory" in registering and "kerastoolkit.optimizers" in registering
+    script = "import sys, kerastoolkit.serializables; print(' '.join(sys.modules))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert registering <= set(done.stdout.split())

@@ -36,9 +36,11 @@ def _native_stderr_captured() -> Iterator[None]:
 
 
 def import_tensorflow_quietly() -> None:
-    """Import TensorFlow and Keras and list the devices (which triggers the CUDA probe) with native logs hidden."""
+    """Import TensorFlow and Keras and list the devices (which triggers the CUDA probe) with native logs hidden,
+    and its later C++ info lines too (TF_CPP_MIN_LOG_LEVEL=2 unless set: warnings and errors still show)."""
     if "tensorflow" in sys.modules:
         return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with _native_stderr_captured():
         import keras  # noqa: F401
         import tensorflow as tf

@@ -29,6 +29,7 @@ def committee(members: Sequence[keras.Model], name: str = "committee") -> keras.
     outputs = keras.layers.Average(name="average")([member(inputs) for member in members])
     model = keras.Model(inputs, outputs, name=name)
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.optimizer.build(model.trainable_variables)  # saved whole, so model.keras loads without a warning
     return model
 
 
@@ -41,12 +42,21 @@ def members_of(model: keras.Model) -> list[keras.Model]:
     return members
 
 
-def split_outputs(model: keras.Model, split: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
-    """The labels of `split` and each member's class probabilities, (members, examples, classes)."""
+def members_side_by_side(model: keras.Model) -> keras.Model:
+    """One model whose outputs are the members' outputs, so one `predict` pass scores them all (a pass per
+    member would trace a predict function per member and batch shape: TensorFlow warns of retracing)."""
+    members = members_of(model)
+    inputs = keras.Input(tuple(members[0].inputs[0].shape[1:]))
+    return keras.Model(inputs, [member(inputs) for member in members])
+
+
+def split_outputs(side_by_side: keras.Model, split: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The labels of `split` and each member's class probabilities, (members, examples, classes), from the
+    committee's `members_side_by_side` model."""
     batches = evaluation_batches(split, batch_size)
     labels = np.concatenate([y.numpy() for _, y in batches])
-    outputs = np.stack([member.predict(batches, verbose=0) for member in members_of(model)])
-    return labels, outputs
+    outputs = side_by_side.predict(batches, verbose=0)
+    return labels, np.stack(outputs if isinstance(outputs, list | tuple) else [outputs])
 
 
 def _accuracies(labels: np.ndarray, outputs: np.ndarray) -> tuple[list[float], float]:
@@ -63,7 +73,8 @@ def committee_evaluation(
     With `validation`, every row also holds its validation accuracy: what a choice between committees (more
     members, longer training) should be made by, the test set being looked at once.
     """
-    labels, outputs = split_outputs(model, test, batch_size)
+    side_by_side = members_side_by_side(model)
+    labels, outputs = split_outputs(side_by_side, test, batch_size)
     member_accuracies, accuracy = _accuracies(labels, outputs)
     rows = [
         {"net": f"member {i}", "accuracy": a, "errors": round((1 - a) * len(labels))}
@@ -72,7 +83,7 @@ def committee_evaluation(
     rows.append({"net": "committee", "accuracy": accuracy, "errors": round((1 - accuracy) * len(labels))})
     scores = {"accuracy": accuracy, "error": 1 - accuracy, "mean_member_accuracy": float(np.mean(member_accuracies))}
     if validation is not None:
-        members_seen, committee_seen = _accuracies(*split_outputs(model, validation, batch_size))
+        members_seen, committee_seen = _accuracies(*split_outputs(side_by_side, validation, batch_size))
         for row, seen in zip(rows, [*members_seen, committee_seen], strict=True):
             row["validation_accuracy"] = seen
     return Evaluation(scores, rows, breakdown_name="members")
@@ -83,7 +94,7 @@ def plot_errors(
 ) -> int:
     """errors.png: the test images the committee gets wrong (at most MOST_ERRORS), each captioned with its true
     and predicted class (only a heading where there are none). Returns how many it gets wrong."""
-    labels, outputs = split_outputs(model, test, batch_size)
+    labels, outputs = split_outputs(members_side_by_side(model), test, batch_size)
     predicted = outputs.mean(axis=0).argmax(axis=-1)
     wrong = np.flatnonzero(predicted != labels)
     shown = wrong[:MOST_ERRORS]
