@@ -101,7 +101,7 @@ def test_registry_reads_recipes_without_importing_them():
         "babi_lstm": ["evaluate", "predict", "published", "report"],
         "babi_memn2n": ["evaluate", "predict", "published", "report", "train"],
         "backprop_mazur": ["evaluate", "published", "report", "train"],
-        "char_rnn": ["evaluate", "predict", "report"],
+        "char_rnn": ["evaluate", "predict", "published", "report"],
         "mnist_autoencoder": ["evaluate", "published", "report"],
         "mnist_committee": ["evaluate", "published", "report", "train"],
         "mnist_conv_augmented": ["published"],

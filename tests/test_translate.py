@@ -21,7 +21,7 @@ from kerastoolkit.translation import hooks, models, translate
 from kerastoolkit.translation.data import TranslationSplits, encode_source
 from kerastoolkit.translation.decoding import beam_search, greedy, next_word
 from kerastoolkit.translation.tokens import END_ID, START_ID, words
-from kerastoolkit.translation.translator import Translator
+from kerastoolkit.translation.translator import Translation, Translator
 
 TINY = [
     "train_limit=1500",
@@ -179,10 +179,22 @@ def test_kt_translate_draws_attention(runs, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "a.png").stat().st_size > 0
+    assert f"wrote {tmp_path / 'a.png'}: the attention weights of 'I am cold.'" in result.stderr
     result = kt(
         "translate", str(runs["translate_seq2seq"].run.path), "I am cold.", "--attention", str(tmp_path / "b.png")
     )
     assert result.exit_code == 2 and "has none" in result.stderr and not (tmp_path / "b.png").exists()
+
+
+def test_an_empty_translation_keeps_its_line_and_says_so(runs, monkeypatch):
+    def nothing_written(self, sentences, *args, **kwargs):
+        return [Translation(sentence, "", []) for sentence in sentences]
+
+    monkeypatch.setattr(Translator, "translate", nothing_written)
+    result = kt("translate", str(runs["translate_seq2seq"].run.path), "I am cold.", "Where is Tom?")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "\n\n"
+    assert "(no French word written for 'Where is Tom?')" in result.stderr
 
 
 def test_the_report_draws_attention_for_the_first_sentence_the_model_can_read(runs):

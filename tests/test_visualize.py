@@ -101,13 +101,13 @@ def test_class_maximisation_raises_every_class_score_and_repeats_with_the_seed(t
     np.testing.assert_array_equal(grown, again)
 
 
-def test_a_run_whose_inputs_are_not_images_is_refused(tmp_path):
+def test_a_run_of_a_recipe_that_is_no_image_classifier_is_refused(tmp_path):
     xor = get_recipe("xor")
     folder = run_recipe(xor, xor.make_config(["epochs=1", "repeats=4"]), runs_dir=tmp_path).run.path
     assert_user_error(
         ["visualize", folder],
-        f"{folder} is a run of xor, whose inputs are not images; "
-        "kt visualize works for runs of: mnist_conv, mnist_conv_augmented, ",
+        f"{folder} is a run of xor; kt visualize looks inside single image classifiers, and works for runs of: "
+        "mnist_conv, mnist_conv_augmented, ",
     )
 
 

@@ -28,8 +28,8 @@ def _image_recipe(run_dir: Path) -> RecipeInfo:
     if not recipe.takes_images:
         image_recipes = ", ".join(r.name for r in list_recipes() if r.takes_images)
         raise RunDirError(
-            f"{run_dir} is a run of {recipe.name}, whose inputs are not images; "
-            f"kt visualize works for runs of: {image_recipes}"
+            f"{run_dir} is a run of {recipe.name}; kt visualize looks inside single image classifiers, and works "
+            f"for runs of: {image_recipes}"
         )
     run.saved_config(recipe.config_class)  # a damaged config.json is refused before TensorFlow loads
     require_finished(run, run_dir)

@@ -114,6 +114,7 @@ def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> Tran
     data.test = _dataset([(words(s.english), words(s.references[0])[: config.max_tokens]) for s in test], data, config)
     click.echo(
         f"{config.release} pairs: {len(train):,} train, {data.num_validation:,} validation "
-        f"({dropped:,} over {config.max_tokens} tokens dropped); {len(test):,} test English sentences scored"
+        f"(of the release's train and validation pairs, {dropped:,} over {config.max_tokens} tokens were dropped "
+        f"before any limit); {len(test):,} test English sentences scored"
     )
     return data

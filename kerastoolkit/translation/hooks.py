@@ -164,7 +164,10 @@ def predict(
     translations = translator.translate(list(sentences), width, length_penalty)  # all checked before printing
     if attention:
         plot_attention(translator, sentences[0], Path(attention), width, length_penalty)
+        click.echo(f"wrote {attention}: the attention weights of {sentences[0]!r}", err=True)
     for translation in translations:
         if translation.unknown:
             click.echo(f"(never seen in training: {', '.join(translation.unknown)})", err=True)
+        if not translation.french:  # still a line on stdout, so the output keeps one line per sentence
+            click.echo(f"(no French word written for {translation.english!r})", err=True)
         click.echo(translation.french)

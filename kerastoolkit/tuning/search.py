@@ -208,6 +208,11 @@ def new_search(
     objective = objective or f"val_{recipe.metric_for(base)}"
     if not objective.startswith("val_"):
         raise ConfigError(f"the objective must be a validation score (val_...), never the test set: {objective!r}")
+    if getattr(base, "validation_size", None) == 0:  # refused before the data is read
+        raise ConfigError(
+            f"{recipe.name} has no validation split here (validation_size=0), and kt tune scores trials on "
+            "validation only; hold some out with validation_size=5000"
+        )
     data = recipe.module.build_data(base, data_dir)
     if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
         raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
