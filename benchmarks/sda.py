@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 
-from kerastoolkit.scripts import key_value, script_main, script_parser, seed
+from kerastoolkit.scripts import add_set_option, script_main, script_parser, seed
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -89,13 +89,8 @@ def main() -> None:
         metavar="SEED",
         help="seeds of the all-labels SdA runs, separated by spaces (default: 0)",
     )
-    parser.add_argument(
-        "--set",
-        action="append",
-        type=key_value,
-        default=[],
-        metavar="KEY=VALUE",
-        help="a hyperparameter of every mnist_sda run (repeatable); refused when no mnist_sda run is selected",
+    add_set_option(
+        parser, "a hyperparameter of every mnist_sda run (repeatable); refused when no mnist_sda run is selected"
     )
     parser.add_argument("--runs-dir", default="saved_models", help="where the run folders go (default: saved_models)")
     args = parser.parse_args()

@@ -30,7 +30,7 @@ import tempfile
 import time
 from typing import TYPE_CHECKING, Any
 
-from kerastoolkit.scripts import at_least, key_value, script_main, script_parser, seed_list
+from kerastoolkit.scripts import add_set_option, at_least, script_main, script_parser, seed_list
 
 if TYPE_CHECKING:
     from kerastoolkit.engine import RunResult
@@ -146,14 +146,7 @@ def main() -> None:
         metavar="N",
         help="epochs of each ratio run, at least 1; the last one is timed (default: 2)",
     )
-    parser.add_argument(
-        "--set",
-        action="append",
-        type=key_value,
-        default=[],
-        metavar="KEY=VALUE",
-        help="a hyperparameter of every run that has it (repeatable)",
-    )
+    add_set_option(parser, "a hyperparameter of every run that has it (repeatable)")
     args = parser.parse_args()
     from kerastoolkit.errors import ConfigError
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from kerastoolkit.errors import UnknownRecipeError
 from kerastoolkit.light_config import light_config_class
+from kerastoolkit.scores import lower_is_better
 
 RECIPES_PACKAGE = "recipes"
 
@@ -45,7 +46,7 @@ class Published:
 
     @property
     def lower_is_better(self) -> bool:
-        return any(word in self.metric for word in ("loss", "error", "perplexity", "bits_per"))
+        return lower_is_better(self.metric)
 
     def _shown(self, value: float) -> float:
         return value * 100 if self.is_percentage else value
@@ -94,9 +95,8 @@ class RecipeInfo:
 
     @property
     def trains_in_stages(self) -> bool:
-        """Whether the recipe defines its own `train(model, data, config, trainer)` (read with ast, not imported)."""
-        tree = ast.parse(self.path.read_text(encoding="utf-8"), filename=str(self.path))
-        return any(isinstance(node, ast.FunctionDef) and node.name == "train" for node in tree.body)
+        """Whether the recipe defines its own `train(model, data, config, trainer)` (read from the file)."""
+        return self.has_hook("train")
 
     @property
     def has_light_config(self) -> bool:

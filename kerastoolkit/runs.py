@@ -130,20 +130,27 @@ def check_writable(runs_dir: str | os.PathLike) -> None:
         raise _unwritable(runs_dir, reason)
 
 
-def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any]) -> Run:
-    """Make a new, empty run folder under runs_dir/recipe/ and write its config.json."""
-    parent = Path(runs_dir) / recipe
+def new_folder(parent: Path, name: str) -> Path:
+    """A new, empty folder parent/name (parent made if missing), or parent/name-1, -2... where that exists: two
+    runs started in the same second get folders of their own. RunDirError when parent cannot be written."""
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
         for attempt in range(1000):
-            path = parent / (stamp if attempt == 0 else f"{stamp}-{attempt}")
+            path = parent / (name if attempt == 0 else f"{name}-{attempt}")
             try:
                 path.mkdir()
-                break
+                return path
             except FileExistsError:
                 continue
-        run = Run(path)
+    except OSError as exc:
+        raise _unwritable(parent, exc.strerror or str(exc)) from None
+    raise _unwritable(parent, f"1000 folders named {name} already")
+
+
+def create_run(runs_dir: str | os.PathLike, recipe: str, config: dict[str, Any]) -> Run:
+    """Make a new, empty run folder under runs_dir/recipe/ and write its config.json."""
+    run = Run(new_folder(Path(runs_dir) / recipe, time.strftime("%Y%m%d-%H%M%S")))
+    try:
         write_json(run.config_file, config)
     except OSError as exc:
         raise _unwritable(runs_dir, exc.strerror or str(exc)) from None

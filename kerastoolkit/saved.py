@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.registry import RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, open_run
+
+T = TypeVar("T")
 
 
 def load_model(run: Run) -> Any:
@@ -56,15 +59,26 @@ class SavedRun:
     def model(self) -> Any:
         return load_model(self.run)
 
-    def asset(self, name: str) -> Any:
-        """An asset the run saved from its data (e.g. `asset("vocabulary")`), as JSON values."""
-        return self.run.read_asset(name)
+    def asset(self, name: str, parse: Callable[[Any], T] | None = None) -> Any:
+        """An asset the run saved from its data (e.g. `asset("vocabulary")`): its JSON values, or what
+        `parse(values)` makes of them (`Vocabulary.from_json`). RunDirError when it is missing or damaged (not
+        JSON, or JSON that `parse` refuses with a ValueError, KeyError or TypeError)."""
+        values = self.run.read_asset(name)
+        if parse is None:
+            return values
+        try:
+            return parse(values)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RunDirError(f"{self.run.asset_file(name)} is damaged ({first_line(exc)})") from None
 
 
 def require_finished(run: Run, run_dir: str | os.PathLike) -> Run:
     """`run`; RunDirError naming `run_dir` (as the user gave it) unless the run finished (has metrics.json)."""
     if not run.is_complete:
-        raise RunDirError(f"{run_dir} is not a finished run (no metrics.json); finish it with kt run --resume")
+        raise RunDirError(
+            f"{run_dir} is not a finished run (no metrics.json); finish it with kt run recipe {run.recipe} --resume"
+            f" {run_dir}"
+        )
     return run
 
 

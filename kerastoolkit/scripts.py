@@ -84,6 +84,11 @@ def key_value(text: str) -> str:
     return text
 
 
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """`--set KEY=VALUE`, repeatable, into `args.set` (a list): hyperparameter overrides of the script's runs."""
+    parser.add_argument("--set", action="append", type=key_value, default=[], metavar="KEY=VALUE", help=help)
+
+
 def existing_file(text: str) -> Path:
     """An argparse type: a file that exists (not a folder)."""
     path = Path(text)

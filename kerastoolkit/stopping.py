@@ -11,10 +11,7 @@ from typing import Any
 
 import keras
 
-
-def better(monitor: str) -> str:
-    """Which way `monitor` improves: "max" for an accuracy or an AUC, "min" otherwise (a loss), as Keras's "auto"."""
-    return "max" if "acc" in monitor or "auc" in monitor else "min"
+from kerastoolkit.scores import direction
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -22,14 +19,14 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
 
     `history` is the run's history.csv rows (`Run.read_history()`); only the rows of `stage` up to the epoch
     training resumes at are read (rows past it belong to the attempt that was cut off). `mode` is "min" (a
-    loss), "max" (an accuracy) or "auto" (`better(monitor)`, the rule `BestCheckpoint` follows too).
+    loss), "max" (an accuracy) or "auto" (`scores.direction(monitor)`, the rule `BestCheckpoint` follows too).
     """
 
     def __init__(self, history: list[dict[str, Any]], stage: str, mode: str = "auto", **kwargs: Any):
         if mode not in ("min", "max", "auto"):
             raise ValueError(f"mode must be 'min', 'max' or 'auto', not {mode!r}")
         monitor = kwargs.setdefault("monitor", "val_loss")
-        super().__init__(mode=better(monitor) if mode == "auto" else mode, **kwargs)
+        super().__init__(mode=direction(monitor) if mode == "auto" else mode, **kwargs)
         self.history, self.stage = history, stage
         self._carried_over = False
 

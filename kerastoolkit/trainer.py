@@ -26,7 +26,7 @@ from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.fileio import atomic_path
 from kerastoolkit.runs import Run, restorable_epoch
-from kerastoolkit.stopping import better
+from kerastoolkit.scores import direction
 from kerastoolkit.vision.augment import distorter, draw_examples
 
 
@@ -59,12 +59,12 @@ class HistoryRecorder(keras.callbacks.Callback):
 
 class BestCheckpoint(keras.callbacks.Callback):
     """Saves the weights (atomically) whenever `monitor` improves on the best in history.csv: a lower
-    validation loss, or a higher validation accuracy for `monitor="val_accuracy"` (`stopping.better`)."""
+    validation loss, or a higher validation accuracy for `monitor="val_accuracy"` (`scores.direction`)."""
 
     def __init__(self, path: Path, history: list[dict[str, Any]], monitor: str = "val_loss"):
         super().__init__()
         self.path, self.monitor = path, monitor
-        self.sign = -1.0 if better(monitor) == "max" else 1.0  # compare sign * value: lower is better
+        self.sign = -1.0 if direction(monitor) == "max" else 1.0  # compare sign * value: lower is better
         earlier = [self.sign * float(row[monitor]) for row in history if row.get(monitor) not in (None, "")]
         self.best = min(earlier, default=float("inf"))
 

@@ -203,7 +203,7 @@ def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) 
     """
     if not prime:
         raise click.BadParameter("give at least one character", param_hint="--prime")
-    characters = Characters.from_json(saved.asset("characters"))
+    characters = saved.asset("characters", Characters.from_json)
     sampler = sampler_for(saved.model, characters, window=saved.config.sequence_length)
     sampler.characters.encode(prime)  # refuse unknown characters before anything is printed
     click.echo(prime, nl=False)

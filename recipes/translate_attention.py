@@ -68,16 +68,14 @@ class Config(TranslationConfig):
     bidirectional: bool = param(False, "Bahdanau's bidirectional GRU encoder (trained slower in short trials here)")
 
 
-def build_data(config: Config, data_dir: str | None = None) -> TranslationSplits:
-    return build_splits(config, data_dir)
+build_data = build_splits  # the release's sentence pairs, tokenised and split (kerastoolkit.translation.data)
 
 
 def build_model(config: Config, data: TranslationSplits) -> keras.Model:
     return models.attention_model(data, config)
 
 
-def evaluate(model: keras.Model, data: TranslationSplits, config: Config) -> Evaluation:
-    return hooks.evaluate(model, data, config)
+evaluate = hooks.evaluate  # corpus BLEU of beam-search translations of the test sentences (sacrebleu)
 
 
 def report(model: keras.Model, data: TranslationSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:

@@ -31,12 +31,10 @@ What it reaches here, in full: docs/RESULTS.md (`benchmarks/translate.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import keras
 
 from kerastoolkit.config import param
-from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.translation import hooks, models
 from kerastoolkit.translation.config import TranslationConfig
 from kerastoolkit.translation.data import TranslationSplits, build_splits
@@ -62,20 +60,13 @@ class Config(TranslationConfig):
     reverse_source: bool = param(True, "read the English sentence backwards (Sutskever et al.)")
 
 
-def build_data(config: Config, data_dir: str | None = None) -> TranslationSplits:
-    return build_splits(config, data_dir)
+build_data = build_splits  # the release's sentence pairs, tokenised and split (kerastoolkit.translation.data)
 
 
 def build_model(config: Config, data: TranslationSplits) -> keras.Model:
     return models.sequence_to_sequence(data, config)
 
 
-def evaluate(model: keras.Model, data: TranslationSplits, config: Config) -> Evaluation:
-    return hooks.evaluate(model, data, config)
-
-
-def report(model: keras.Model, data: TranslationSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:
-    hooks.report(model, data, config, evaluation, folder)
-
-
+evaluate = hooks.evaluate  # corpus BLEU of beam-search translations of the test sentences (sacrebleu)
+report = hooks.report  # bleu_by_length.png and translations.txt in the run folder
 predict = hooks.predict  # `kt translate` / `kt predict`: SENTENCE... --beam --greedy

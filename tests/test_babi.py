@@ -388,7 +388,7 @@ def test_predict_refuses_a_damaged_model(results, tmp_path, damage):
         (["task=21"], "bad value for task"),
         (["size=5k"], "bad value for size ('1k' | '10k'): '5k': expected one of 1k, 10k"),
         (["size=10k", "task=3"], "qa3_three-supporting-facts_train"),
-        (["task=1", "validation_fraction=1"], "validation_fraction must be at least 0 and below 1, got 1.0"),
+        (["task=1", "validation_fraction=1"], "validation_fraction=1.0 is too large: it must be below 1"),
         (["task=1", "train_limit=901"], "train_limit=901 is larger than the split it limits (900 questions)"),
         (["task=1", "test_limit=1001"], "test_limit=1001 is larger than the split it limits (1000 questions)"),
     ],

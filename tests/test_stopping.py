@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import pytest
 
 from kerastoolkit.stopping import ResumableEarlyStopping
 
@@ -70,3 +71,23 @@ def test_best_checkpoint_keeps_the_highest_validation_accuracy(tmp_path):
     assert not checkpoint.path.exists()
     checkpoint.on_epoch_end(1, {"val_accuracy": 0.6, "val_loss": 0.9})
     assert checkpoint.path.exists() and checkpoint.best == -0.6
+
+
+@pytest.mark.parametrize(
+    ("score", "way"),
+    [
+        ("val_loss", "min"),
+        ("val_error", "min"),
+        ("val_squared_error_per_image", "min"),
+        ("bits_per_character", "min"),
+        ("val_accuracy", "max"),
+        ("val_bleu", "max"),  # kept the worst BLEU epoch when only accuracies counted as "higher is better"
+    ],
+)
+def test_one_rule_says_which_way_a_score_improves(score, way):
+    from kerastoolkit.registry import Published
+    from kerastoolkit.scores import direction
+
+    assert direction(score) == way
+    assert ResumableEarlyStopping([], "train", monitor=score).mode == way
+    assert Published(score, 0.5, "paper").lower_is_better == (way == "min")

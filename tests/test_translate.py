@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -184,6 +185,10 @@ def test_kt_translate_draws_attention(runs, tmp_path):
         "translate", str(runs["translate_seq2seq"].run.path), "I am cold.", "--attention", str(tmp_path / "b.png")
     )
     assert result.exit_code == 2 and "has none" in result.stderr and not (tmp_path / "b.png").exists()
+    (tmp_path / "a_file").write_text("")
+    into_a_file = str(tmp_path / "a_file" / "c.png")
+    result = kt("translate", str(runs["translate_attention"].run.path), "I am cold.", "--attention", into_a_file)
+    assert result.exit_code == 2 and "--attention" in result.stderr and "is a file, not a folder" in result.stderr
 
 
 def test_an_empty_translation_keeps_its_line_and_says_so(runs, monkeypatch):
@@ -195,6 +200,16 @@ def test_an_empty_translation_keeps_its_line_and_says_so(runs, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.stdout == "\n\n"
     assert "(no French word written for 'Where is Tom?')" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ['{"words": 3}', '["je", "suis"]', "{"])
+def test_a_damaged_vocabulary_is_refused_in_one_line(runs, tmp_path, damage):
+    folder = tmp_path / "run"
+    shutil.copytree(runs["translate_seq2seq"].run.path, folder)
+    (folder / "target_vocabulary.json").write_text(damage)
+    result = kt("translate", str(folder), "I am cold.")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert "target_vocabulary.json is damaged" in result.stderr
 
 
 def test_the_report_draws_attention_for_the_first_sentence_the_model_can_read(runs):

@@ -142,3 +142,29 @@ def test_every_algorithm_searches(tmp_path, shared_data_dir, algorithm):
     with (folder / "trials.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert 1 <= len(rows) <= 2 if algorithm == "hyperband" else len(rows) == 2
+
+
+def test_without_objective_a_recipe_whose_metric_the_model_does_not_report_tunes_its_validation_loss(tmp_path):
+    args = ["tune", "recipe", "mnist_autoencoder", "learning_rate=0.001,0.002", *TINY, "--trials", "1"]
+    code, out, err = invoke(*args, "--runs-dir", str(tmp_path))
+    assert code == 0, out + err
+    assert "objective: val_loss (--objective chooses another of val_loss" in err
+    (folder,) = tmp_path.glob("tune_mnist_autoencoder_*")
+    assert json.loads((folder / "tune.json").read_text())["objective"] == "val_loss"
+
+
+def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, tmp_path):
+    folder, _, _ = search
+    resume = ["tune", "recipe", "mnist_softmax", "--resume", str(folder)]
+    kept = "a resumed search keeps the settings it started with; drop --trials, --seed"
+    assert_user_error([*resume, "--trials", "5", "--seed", "1"], kept)
+    assert_user_error([*resume, "--runs-dir", str(tmp_path)], "drop --runs-dir")
+    (tmp_path / "tune.json").write_text("[1, 2]")
+    assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(tmp_path)], "tune.json is damaged")
+
+
+def test_searches_started_in_the_same_second_get_folders_of_their_own(tmp_path):
+    from kerastoolkit.runs import new_folder
+
+    first, second = new_folder(tmp_path / "runs", "tune_x"), new_folder(tmp_path / "runs", "tune_x")
+    assert (first.name, second.name) == ("tune_x", "tune_x-1") and first.is_dir() and second.is_dir()

@@ -12,12 +12,13 @@ from typing import Any
 import click
 
 from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
-from kerastoolkit.cli.recipes_cmd import _config_class, _runs_dir_option
+from kerastoolkit.cli.recipes_cmd import _config_class, _given, _runs_dir_option
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe
 
 ALGORITHMS = ("grid", "random", "bayesian", "hyperband")
+SEARCH_OPTIONS = ("algorithm", "trials", "objective", "seed", "runs_dir")  # what tune.json of a search keeps
 
 
 @cli.group("tune", cls=RecipeVerbGroup)
@@ -42,7 +43,11 @@ def tune_group() -> None:
     show_default=True,
     help="Trials at most (hyperband: its brackets, from epochs, decide).",
 )
-@click.option("--objective", default=None, help="Validation score to optimise (default: val_ + the recipe's metric).")
+@click.option(
+    "--objective",
+    default=None,
+    help="Validation score to optimise (default: val_ + the recipe's metric if the model reports it, else val_loss).",
+)
 @data_dir_option()
 @_runs_dir_option
 @click.option(
@@ -81,6 +86,10 @@ def tune_recipe(
     if resume is not None:
         if space:
             raise ConfigError("a resumed search keeps its search space; drop the KEY=... arguments")
+        context = click.get_current_context()
+        given = [f"--{option.replace('_', '-')}" for option in SEARCH_OPTIONS if _given(context, option)]
+        if given:
+            raise ConfigError(f"a resumed search keeps the settings it started with; drop {', '.join(given)}")
         _resume(recipe, resume, data_dir)
         return
     dimensions, base = parse_space(_config_class(recipe)(), list(space))

@@ -46,7 +46,7 @@ def read_corpus(name: str, data_dir: str | Path | None = None) -> str:
 
 @dataclass
 class TextSplits:
-    """The three splits as character ids, and the vocabulary built from the training part."""
+    """The three splits as character ids, and the vocabulary of the whole text (see `split_by_position`)."""
 
     characters: Characters
     train: np.ndarray

@@ -65,14 +65,24 @@ def test_example(config: Any, index: int, data_dir: str | None) -> Example:
     return examples[index]
 
 
+def _model_inputs(values: Any) -> dict[str, Any]:
+    """inputs.json as `build_splits` wrote it: the layout and the array sizes the model is built for."""
+    sizes = {k: v for k, v in values.items() if k != "layout"} if isinstance(values, dict) else {}
+    if not isinstance(values, dict) or not isinstance(values.get("layout"), str) or not sizes:
+        raise ValueError("not the inputs of a bAbI model: a layout and array sizes were expected")
+    if not all(isinstance(size, int) and size > 0 for size in sizes.values()):
+        raise ValueError("an array size is not a positive whole number")
+    return values
+
+
 def read_question(
     saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None
 ) -> Question:
     """The question that `kt predict`'s options name, encoded for the saved run's model."""
     if example is not None and (story or question):
         raise InputError("give either --example N or --story and --question, not both")
-    vocabulary = Vocabulary.from_json(saved.asset("vocabulary"))
-    inputs = saved.asset("inputs")
+    vocabulary = saved.asset("vocabulary", Vocabulary.from_json)
+    inputs = saved.asset("inputs", _model_inputs)
     if example is not None:
         chosen = test_example(saved.config, example, data_dir)
     elif story is not None and question is not None:

@@ -17,7 +17,9 @@ class BabiConfig(RecipeConfig):
     task: Task = param("all", "bAbI task 1-20, or all: one model trained jointly on every task")
     size: Literal["1k", "10k"] = param("1k", "training questions per task")
     memory_size: int = param(50, "the most recent sentences of a story kept as memories", minimum=1)
-    validation_fraction: float = param(0.1, "the last part of each task's training questions held out", minimum=0.0)
+    validation_fraction: float = param(
+        0.1, "the last part of each task's training questions held out", minimum=0.0, below=1.0
+    )
 
     @property
     def tasks(self) -> list[int]:

@@ -83,8 +83,6 @@ def _dataset(examples: list[babi.Example], vocabulary: Vocabulary, inputs: dict[
 
 def build_splits(config: BabiConfig, data_dir: str | Path | None, layout: Layout) -> BabiSplits:
     """Train / validation / test of the configured task(s) and size, vectorised for `layout`."""
-    if not 0.0 <= config.validation_fraction < 1.0:
-        raise ConfigError(f"validation_fraction must be at least 0 and below 1, got {config.validation_fraction}")
     train, validation = _hold_out(load_examples(config, "train", data_dir), config.validation_fraction)
     test = load_examples(config, "test", data_dir)
     for name, limit, split in (("train_limit", config.train_limit, train), ("test_limit", config.test_limit, test)):

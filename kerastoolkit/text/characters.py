@@ -42,4 +42,7 @@ class Characters:
 
     @classmethod
     def from_json(cls, value: str) -> Characters:
+        """The characters `to_json` wrote; ValueError for anything else."""
+        if not isinstance(value, str) or not value:
+            raise ValueError("not a character vocabulary: a non-empty string was expected")
         return cls(value)

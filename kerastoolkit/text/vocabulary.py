@@ -66,4 +66,8 @@ class Vocabulary:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Vocabulary:
-        return cls(data["words"])
+        """The vocabulary `to_json` wrote; ValueError for anything else."""
+        words = data.get("words") if isinstance(data, dict) else None
+        if not isinstance(words, list) or not all(isinstance(word, str) for word in words):
+            raise ValueError("not a vocabulary: a list of words under 'words' was expected")
+        return cls(words)

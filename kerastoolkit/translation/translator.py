@@ -49,8 +49,8 @@ class Translator:
             raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, which does not translate")
         return cls(
             saved.model,
-            Vocabulary.from_json(saved.asset("source_vocabulary")),
-            Vocabulary.from_json(saved.asset("target_vocabulary")),
+            saved.asset("source_vocabulary", Vocabulary.from_json),
+            saved.asset("target_vocabulary", Vocabulary.from_json),
             saved.config.max_tokens,
             getattr(saved.config, "reverse_source", False),
         )

@@ -9,6 +9,7 @@ resumes from its last epoch (the Trainer's backup in its folder).
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,8 @@ from kerastoolkit.engine import model_builder
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.fileio import write_json, write_text
 from kerastoolkit.registry import RecipeInfo
-from kerastoolkit.runs import Run, check_writable
+from kerastoolkit.runs import Run, check_writable, new_folder
+from kerastoolkit.scores import direction
 from kerastoolkit.strategy import get_strategy
 from kerastoolkit.trainer import Trainer
 from kerastoolkit.tuning.space import Dimension
@@ -160,11 +162,18 @@ def _plot(rows: list[dict[str, Any]], names: list[str], objective: str, path: Pa
     save_figure(fig, path)
 
 
+SPEC_KEYS = ("recipe", "algorithm", "trials", "objective", "direction", "seed", "space", "base")
+
+
 def read_spec(folder: Path) -> dict[str, Any]:
+    """The search a tuning folder holds (its tune.json); ConfigError when there is none or it is damaged."""
     try:
-        return json.loads((folder / SPEC_FILE).read_text())
+        spec = json.loads((folder / SPEC_FILE).read_text())
     except (OSError, ValueError):
         raise ConfigError(f"{folder} is not a kt tuning folder (no readable {SPEC_FILE})") from None
+    if not isinstance(spec, dict) or any(key not in spec for key in SPEC_KEYS):
+        raise ConfigError(f"{folder / SPEC_FILE} is damaged (not the search kt tune wrote)")
+    return spec
 
 
 def dimensions_of(spec: dict[str, Any]) -> list[Dimension]:
@@ -173,12 +182,6 @@ def dimensions_of(spec: dict[str, Any]) -> list[Dimension]:
 
 def base_config(recipe: RecipeInfo, spec: dict[str, Any]) -> Any:
     return from_dict(recipe.module.Config, spec["base"])
-
-
-def _direction(objective: str) -> str:
-    """`max` for scores where higher is better (accuracy, BLEU), `min` for losses and errors."""
-    lower = ("loss", "error", "perplexity", "bits", "mse", "mae")
-    return "min" if any(word in objective for word in lower) else "max"
 
 
 def validation_scores(recipe: RecipeInfo, base: Any, data: Any) -> list[str]:
@@ -205,8 +208,7 @@ def new_search(
         raise ConfigError("--algorithm grid needs a list of values or a range with :step=S for every float")
     check_writable(runs_dir)
     base = from_dict(recipe.module.Config, to_dict(base))
-    objective = objective or f"val_{recipe.metric_for(base)}"
-    if not objective.startswith("val_"):
+    if objective is not None and not objective.startswith("val_"):
         raise ConfigError(f"the objective must be a validation score (val_...), never the test set: {objective!r}")
     if getattr(base, "validation_size", None) == 0:  # refused before the data is read
         raise ConfigError(
@@ -217,14 +219,17 @@ def new_search(
     if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
         raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
     scores = validation_scores(recipe, base, data)
-    if objective not in scores:
+    if objective is None:  # the recipe's metric where the model reports it (BLEU and per-task errors it does not)
+        objective = next((s for s in (f"val_{recipe.metric_for(base)}", "val_loss") if s in scores), scores[0])
+        print(f"objective: {objective} (--objective chooses another of {', '.join(scores)})", file=sys.stderr)
+    elif objective not in scores:
         raise ConfigError(f"--objective {objective} is not a validation score of {recipe.name}: {', '.join(scores)}")
     spec = {
         "recipe": recipe.name,
         "algorithm": algorithm,
         "trials": trials,
         "objective": objective,
-        "direction": _direction(objective),
+        "direction": direction(objective),
         "seed": seed,
         "space": [d.to_dict() for d in dimensions],
         "base": to_dict(base),
@@ -233,8 +238,7 @@ def new_search(
         make_oracle(algorithm, spec, hyperparameters(dimensions), base)  # refused here, not inside the folder
     except (ImportError, ValueError) as exc:
         raise ConfigError(f"--algorithm {algorithm}: {exc}") from None
-    folder = Path(runs_dir) / f"tune_{recipe.name}_{time.strftime('%Y%m%d-%H%M%S')}"
-    folder.mkdir(parents=True)
+    folder = new_folder(Path(runs_dir), f"tune_{recipe.name}_{time.strftime('%Y%m%d-%H%M%S')}")
     write_json(folder / SPEC_FILE, spec)
     return folder, spec, data
 
