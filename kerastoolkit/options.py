@@ -11,6 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from click.core import ParameterSource
+
+from kerastoolkit.runs import DEFAULT_RUNS_DIR
 
 
 class NonEmptyPath(click.Path):
@@ -44,3 +47,17 @@ def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]
         show_envvar=True,
         help=f"Folder holding {holds} (default: ~/.cache/kerastoolkit/data).",
     )
+
+
+runs_dir_option = click.option(
+    "--runs-dir",
+    type=NonEmptyPath(file_okay=False),
+    default=DEFAULT_RUNS_DIR,
+    show_default=True,
+    help="Where run folders are written and found.",
+)
+
+
+def given(ctx: click.Context, option: str) -> bool:
+    """Whether the user typed `option` (its value did not come from its default)."""
+    return ctx.get_parameter_source(option) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)

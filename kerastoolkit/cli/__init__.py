@@ -42,7 +42,7 @@ class KtGroup(click.Group):
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
 
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
+    def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except KtError as exc:

@@ -10,21 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from click.core import ParameterSource
 
 from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
 from kerastoolkit.errors import ConfigError, RunDirError, UnknownRecipeError
-from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
+from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option, given, runs_dir_option
 from kerastoolkit.registry import Published, RecipeInfo, format_score, get_recipe, list_recipes
-from kerastoolkit.runs import DEFAULT_RUNS_DIR, Run, find_runs, open_run, open_unfinished_run, resume_point
-
-_runs_dir_option = click.option(
-    "--runs-dir",
-    type=NonEmptyPath(file_okay=False),
-    default=DEFAULT_RUNS_DIR,
-    show_default=True,
-    help="Where run folders are written and found.",
-)
+from kerastoolkit.runs import Run, find_runs, open_run, open_unfinished_run, resume_point
 
 
 @cli.command("list")
@@ -78,7 +69,7 @@ def run_group() -> None:
 @click.argument("name")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @data_dir_option()
-@_runs_dir_option
+@runs_dir_option
 @click.option(
     "--seed",
     type=SEED,
@@ -191,24 +182,20 @@ def _config_from(config_class: type, config_file: str | None, overrides: tuple[s
     return apply_overrides(config, list(overrides))
 
 
-def _given(ctx: click.Context, option: str) -> bool:
-    return ctx.get_parameter_source(option) not in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
-
-
 def _refuse_changes_on_resume(ctx: click.Context, overrides: tuple[str, ...]) -> None:
     """A resumed run keeps its hyperparameters, seed and folder: refuse options that would change them."""
     if overrides:
         raise ConfigError("a resumed run keeps the hyperparameters it started with; drop the KEY=VALUE overrides")
-    if _given(ctx, "seed"):
+    if given(ctx, "seed"):
         raise ConfigError("a resumed run keeps the seed it started with; drop --seed")
-    if _given(ctx, "runs_dir"):
+    if given(ctx, "runs_dir"):
         raise ConfigError("a resumed run stays in its folder; drop --runs-dir")
 
 
 def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:
     """The strategy a resumed run continues with: the one it started with (refusing another --strategy)."""
     started_with = run.read_config().get("strategy", "default")
-    if _given(ctx, "strategy") and strategy != started_with:
+    if given(ctx, "strategy") and strategy != started_with:
         raise ConfigError(
             f"{run.path} was started with --strategy {started_with}; resume it with that one or without --strategy"
         )
@@ -216,11 +203,11 @@ def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:
 
 
 @cli.command("runs")
-@_runs_dir_option
+@runs_dir_option
 @click.pass_context
 def runs_command(ctx: click.Context, runs_dir: str) -> None:
     """List past runs with their test scores (incomplete runs are marked)."""
-    if _given(ctx, "runs_dir") and not Path(runs_dir).is_dir():
+    if given(ctx, "runs_dir") and not Path(runs_dir).is_dir():
         raise RunDirError(f"{runs_dir} is not a folder")
     runs = find_runs(runs_dir)
     if not runs:

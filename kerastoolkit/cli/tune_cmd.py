@@ -12,9 +12,9 @@ from typing import Any
 import click
 
 from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
-from kerastoolkit.cli.recipes_cmd import _config_class, _given, _runs_dir_option
+from kerastoolkit.cli.recipes_cmd import _config_class
 from kerastoolkit.errors import ConfigError
-from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option
+from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option, given, runs_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe
 
 ALGORITHMS = ("grid", "random", "bayesian", "hyperband")
@@ -49,7 +49,7 @@ def tune_group() -> None:
     help="Validation score to optimise (default: val_ + the recipe's metric if the model reports it, else val_loss).",
 )
 @data_dir_option()
-@_runs_dir_option
+@runs_dir_option
 @click.option(
     "--seed", type=SEED, default=0, show_default=True, help="Random seed of the oracle and of every trial's run."
 )
@@ -87,9 +87,9 @@ def tune_recipe(
         if space:
             raise ConfigError("a resumed search keeps its search space; drop the KEY=... arguments")
         context = click.get_current_context()
-        given = [f"--{option.replace('_', '-')}" for option in SEARCH_OPTIONS if _given(context, option)]
-        if given:
-            raise ConfigError(f"a resumed search keeps the settings it started with; drop {', '.join(given)}")
+        typed = [f"--{option.replace('_', '-')}" for option in SEARCH_OPTIONS if given(context, option)]
+        if typed:
+            raise ConfigError(f"a resumed search keeps the settings it started with; drop {', '.join(typed)}")
         _resume(recipe, resume, data_dir)
         return
     dimensions, base = parse_space(_config_class(recipe)(), list(space))

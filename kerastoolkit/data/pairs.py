@@ -32,8 +32,6 @@ from kerastoolkit.errors import DataError
 
 __all__ = ["RELEASES", "Release", "hash_order", "normalise", "parse_pairs", "read_pairs", "split_of"]
 
-SPLIT_NAMES = ("train", "validation", "test")
-
 
 @dataclass(frozen=True)
 class Release:
