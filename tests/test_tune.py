@@ -145,12 +145,15 @@ def test_every_algorithm_searches(tmp_path, shared_data_dir, algorithm):
 
 
 def test_without_objective_a_recipe_whose_metric_the_model_does_not_report_tunes_its_validation_loss(tmp_path):
-    args = ["tune", "recipe", "mnist_autoencoder", "learning_rate=0.001,0.002", *TINY, "--trials", "1"]
+    # units is a list: given as one, it is a fixed value, not a choice
+    args = ["tune", "recipe", "mnist_autoencoder", "learning_rate=0.001,0.002", "units=64,2", *TINY, "--trials", "1"]
     code, out, err = invoke(*args, "--runs-dir", str(tmp_path))
     assert code == 0, out + err
     assert "objective: val_loss (--objective chooses another of val_loss" in err
     (folder,) = tmp_path.glob("tune_mnist_autoencoder_*")
-    assert json.loads((folder / "tune.json").read_text())["objective"] == "val_loss"
+    spec = json.loads((folder / "tune.json").read_text())
+    assert spec["objective"] == "val_loss" and spec["base"]["units"] == [64, 2]
+    assert [dimension["name"] for dimension in spec["space"]] == ["learning_rate"]
 
 
 def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, tmp_path):

@@ -37,17 +37,20 @@ class Dimension:
         return cls(**{**data, "choices": tuple(data.get("choices", ()))})
 
 
-def is_range(item: str) -> bool:
-    """Whether KEY=VALUE searches (a range `..` or a choice `,`) rather than fixes a value."""
-    _, _, text = item.partition("=")
+def is_range(item: str, hints: dict[str, Any]) -> bool:
+    """Whether KEY=VALUE searches (a range `..` or a choice `,`) rather than fixes a value. A list-valued
+    hyperparameter's commas separate its items (`units=1000,500,30`): it is always fixed."""
+    name, _, text = item.partition("=")
+    if typing.get_origin(hints.get(name)) is tuple:
+        return False
     return ".." in text or "," in text
 
 
 def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
     """The dimensions searched and the base config (defaults with the fixed overrides) from KEY=VALUE items."""
-    ranges = [item for item in items if is_range(item)]
-    base = apply_overrides(config, [item for item in items if not is_range(item)])
     hints = typing.get_type_hints(type(config))
+    ranges = [item for item in items if is_range(item, hints)]
+    base = apply_overrides(config, [item for item in items if not is_range(item, hints)])
     dimensions, seen = [], set()
     for item in ranges:
         name, _, text = item.partition("=")
@@ -67,8 +70,6 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
 
 
 def _dimension(name: str, tp: Any, text: str) -> Dimension:
-    if typing.get_origin(tp) is tuple:
-        raise ConfigError(f"{name} is a list ({type_name(tp)}); kt tune searches single values only")
     if ".." not in text:
         try:
             choices = tuple(parse_value(tp, part.strip()) for part in text.split(","))
