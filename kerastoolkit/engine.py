@@ -208,12 +208,19 @@ def _train_and_finish(
     trainer = Trainer(run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
     if not chief:
         trainer.verbose = 0
-    if recipe.has_hook("train"):
-        model = module.train(model, data, trained, trainer) or model
-    else:
-        trainer.fit(model, data, callbacks=module.callbacks(trained) if recipe.has_hook("callbacks") else None)
+    model = train_recipe(recipe, model, data, trained, trainer)
     result = finish_run(recipe, run, model, data, config, seed, started, distribution)
     return dataclasses.replace(result, chief=chief)
+
+
+def train_recipe(recipe: RecipeInfo, model: keras.Model, data: Any, config: Any, trainer: Trainer) -> keras.Model:
+    """Train `model` as the recipe says: its own `train` hook (stages, committees), else one `trainer.fit` with
+    the callbacks of its `callbacks(config)` hook, if any. The trained model (a `train` hook may return another)."""
+    module = recipe.module
+    if recipe.has_hook("train"):
+        return module.train(model, data, config, trainer) or model
+    trainer.fit(model, data, callbacks=module.callbacks(config) if recipe.has_hook("callbacks") else None)
+    return model
 
 
 def finish_run(

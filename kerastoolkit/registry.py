@@ -119,7 +119,8 @@ class RecipeInfo:
         return "IMAGE_SHAPE" in self.top_level
 
     def has_hook(self, name: str) -> bool:
-        """Whether the recipe defines the optional hook `name` (`train`, `evaluate`, `predict`, `report`...).
+        """Whether the recipe defines the optional hook `name` (`train`, `evaluate`, `predict`, `report`...) or
+        flag (`TRANSLATES = True`): a function, a class or an assignment other than None or False.
 
         Read from the file like the docstring, so asking costs no import.
         """
@@ -179,7 +180,8 @@ def _read_info(name: str, path: Path) -> RecipeInfo:
             top_level.add(node.name)
         elif isinstance(node, ast.Assign):
             names = {t.id for t in node.targets if isinstance(t, ast.Name)}
-            top_level |= names
+            if not (isinstance(node.value, ast.Constant) and node.value.value in (None, False)):
+                top_level |= names  # `TRANSLATES = False` or `report = None` defines no hook
             if "PUBLISHED" in names:
                 published = Published(**ast.literal_eval(node.value))
     return RecipeInfo(name=name, path=path, summary=summary, published=published, top_level=frozenset(top_level))

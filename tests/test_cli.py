@@ -112,6 +112,17 @@ def test_registry_reads_recipes_without_importing_them():
     }
 
 
+def test_a_flag_or_hook_set_to_false_or_none_is_not_a_hook(tmp_path):
+    from kerastoolkit.registry import _read_info
+
+    path = tmp_path / "toy.py"
+    source = ['"""A toy."""', "TRANSLATES = False", "report = None", "IMAGE_SHAPE = (28, 28, 1)", "def train(): ..."]
+    path.write_text("\n".join(source) + "\n")
+    info = _read_info("toy", path)
+    assert not info.has_hook("TRANSLATES") and not info.has_hook("report")
+    assert info.takes_images and info.has_hook("train")
+
+
 @pytest.mark.parametrize(
     ("published", "score", "reached"),
     [

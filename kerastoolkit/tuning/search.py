@@ -19,7 +19,7 @@ import keras_tuner
 
 from kerastoolkit.config import from_dict, to_dict
 from kerastoolkit.data.pipeline import evaluation_batches
-from kerastoolkit.engine import model_builder
+from kerastoolkit.engine import model_builder, train_recipe
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.fileio import write_json, write_text
 from kerastoolkit.registry import RecipeInfo
@@ -83,11 +83,7 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
         model = build(config)
         run = Run(Path(self.get_trial_dir(trial.trial_id)))
         trainer = Trainer(run, config, self.seed, strategy, build_model=build)
-        if self.recipe.has_hook("train"):
-            model = module.train(model, self.data, config, trainer) or model
-        else:
-            hooks = module.callbacks(config) if self.recipe.has_hook("callbacks") else None
-            trainer.fit(model, self.data, callbacks=hooks)
+        model = train_recipe(self.recipe, model, self.data, config, trainer)
         scores = trainer.validate(model, self.data)
         return {f"val_{name}": value for name, value in scores.items()}
 
