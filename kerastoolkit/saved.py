@@ -13,13 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.registry import RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, open_run
-
-T = TypeVar("T")
 
 
 def load_model(run: Run) -> Any:
@@ -59,7 +57,7 @@ class SavedRun:
     def model(self) -> Any:
         return load_model(self.run)
 
-    def asset(self, name: str, parse: Callable[[Any], T] | None = None) -> Any:
+    def asset(self, name: str, parse: Callable[[Any], Any] | None = None) -> Any:
         """An asset the run saved from its data (e.g. `asset("vocabulary")`): its JSON values, or what
         `parse(values)` makes of them (`Vocabulary.from_json`). RunDirError when it is missing or damaged (not
         JSON, or JSON that `parse` refuses with a ValueError, KeyError or TypeError)."""
