@@ -182,7 +182,8 @@ class Trainer:
         if self.finished(stage):  # by an earlier attempt of this run
             optimizer = getattr(model, "optimizer", None)
             if optimizer is not None and not optimizer.built:  # the file holds its variables: build them to load
-                optimizer.build(model.trainable_variables)
+                with self.strategy.scope():  # beside the model's variables (mirrored ones under mirrored)
+                    optimizer.build(model.trainable_variables)
             try:
                 model.load_weights(weights)
             except (OSError, ValueError) as exc:  # h5py and keras on a truncated or foreign file

@@ -135,6 +135,55 @@ def test_mirrored_without_a_gpu_says_it_runs_one_cpu_replica_unless_the_cpu_is_s
     assert (notice in done.stderr) == (replicas == 1)
 
 
+FINISHED_STAGE_UNDER_MIRRORED = """
+import tempfile
+from types import SimpleNamespace
+
+import numpy as np
+
+from kerastoolkit.strategy import get_strategy, split_cpu
+
+split_cpu(2)
+import keras
+import tensorflow as tf
+
+from kerastoolkit.config import TrainingConfig
+from kerastoolkit.runs import create_run
+from kerastoolkit.trainer import Trainer
+
+strategy = get_strategy("mirrored")
+x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+examples = tf.data.Dataset.from_tensor_slices((x, (x.sum(axis=1) > 0).astype("int64")))
+data = SimpleNamespace(train=examples, num_train=64, validation=examples.take(16), num_validation=16, test=examples)
+
+
+def compiled():
+    with strategy.scope():
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+run = create_run(tempfile.mkdtemp(), "toy", {"recipe": "toy"})
+config = TrainingConfig(epochs=1, batch_size=16)
+trained, resumed = compiled(), compiled()
+Trainer(run, config, 0, strategy, verbose=0).fit(trained, data, stage="first")
+Trainer(run, config, 0, strategy, verbose=0).fit(resumed, data, stage="first")  # finished: its weights load
+print(all(np.array_equal(a, b) for a, b in zip(trained.get_weights(), resumed.get_weights())))
+"""
+
+
+def test_a_finished_stage_loads_into_a_mirrored_model_with_its_optimizer():
+    """A resumed run of stages under mirrored: the finished stage's file holds optimizer variables, built (in the
+    strategy's scope) before they load."""
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", FINISHED_STAGE_UNDER_MIRRORED], capture_output=True, text=True, env=env, timeout=180
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split()[-1] == "True"
+
+
 def test_the_learning_rate_scales_with_the_global_batch_only_where_the_recipe_says_so():
     from kerastoolkit.config import RecipeConfig
     from kerastoolkit.engine import scaled_learning_rate
