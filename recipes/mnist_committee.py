@@ -92,7 +92,8 @@ def train(model: keras.Model, data: ImageSplits, config: Config, trainer: Traine
         schedule = WarmupCosine(config.learning_rate, config.warmup_epochs)
         trainer.fit(member, data, stage=f"member_{index}", seed=trainer.seed * 1_000 + index, callbacks=[schedule])
         members.append(member)
-    return committee(members, name="mnist_committee")
+    with trainer.strategy.scope():  # its optimizer is built beside the members' (mirrored) variables
+        return committee(members, name="mnist_committee")
 
 
 def evaluate(model: keras.Model, data: ImageSplits, config: Config) -> Evaluation:
