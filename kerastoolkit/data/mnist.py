@@ -2,8 +2,8 @@
 
 The files live under the data folder (`mnist/`, `fashion-mnist/`) and are checksum-verified by `fetch()`.
 `load_arrays` reads them directly; `load_splits` prepares them once with a tensorflow-datasets builder
-(offline, from the verified files, into `$KT_CACHE_DIR/tfds`, default `~/.cache/kerastoolkit/tfds`) and
-returns tf.data splits sliced the tfds way (`train[:55000]`, `train[55000:]`, `test`).
+(offline, from the verified files, into `$KT_CACHE_DIR/tfds`, default `~/.cache/kerastoolkit/tfds`: see
+`data.tfds_prep`) and returns tf.data splits sliced the tfds way (`train[:55000]`, `train[55000:]`, `test`).
 
 The builders are tfds's own MNIST/Fashion-MNIST builders with shuffling disabled, so records keep the
 upstream file order: validation really is the last `validation_size` training images, as in the classic
@@ -13,26 +13,17 @@ is not the tail of the file.)
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
-import logging
-import os
-import shutil
-import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kerastoolkit.data.folder import RemoteFile, cache_dir, fetch, make_cache_dir
+from kerastoolkit.data.folder import RemoteFile, fetch, make_cache_dir
 from kerastoolkit.data.idx import read_idx
 from kerastoolkit.data.splits import Splits
+from kerastoolkit.data.tfds_prep import prepare, tfds_cache_dir
 from kerastoolkit.errors import ConfigError, DataError
-from kerastoolkit.fileio import read_json, write_json
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -114,11 +105,6 @@ def load_arrays(
 ImageSplits = Splits  # (image float32 (28, 28, 1) in [0, 1], label int64) examples, with class names
 
 
-def tfds_cache_dir() -> Path:
-    """Where prepared tensorflow-datasets data lives: $KT_CACHE_DIR/tfds, else the user's cache folder."""
-    return cache_dir("tfds")
-
-
 @functools.cache
 def _builder_class(name: str) -> type:
     """tfds's builder for `name`, in upstream file order, trusting only our checksums."""
@@ -143,96 +129,6 @@ def _builder_class(name: str) -> type:
     Builder.name = f"kt_{name}"
     Builder.url_infos = url_infos  # the classproperty would look for a checksums file beside this module
     return Builder
-
-
-@contextlib.contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    """An exclusive advisory lock on `lock_path` (a no-op where fcntl is missing)."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        import fcntl
-    except ImportError:  # Windows: preparation is still atomic (tfds renames a finished folder into place)
-        yield
-        return
-    with lock_path.open("a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _quiet_tfds() -> Iterator[None]:
-    """Silence tfds's progress bars, info logs and stdout banners during preparation."""
-    import tensorflow_datasets as tfds
-
-    absl_logger = logging.getLogger("absl")
-    level = absl_logger.level
-    absl_logger.setLevel(logging.WARNING)
-    tfds.disable_progress_bar()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            yield
-    finally:
-        absl_logger.setLevel(level)
-
-
-PREPARED_FILES = "kt_files.json"  # each file of a prepared copy and its size, written once it is complete
-
-
-def _prepared(cls, root: Path):
-    """The builder of a complete prepared copy under `root`, else None: none yet, or one damaged since (a junk
-    dataset_info.json, a record file deleted or cut short), which is then prepared again."""
-    try:
-        builder = cls(data_dir=os.fspath(root))
-        sizes = read_json(Path(builder.data_path) / PREPARED_FILES)
-        if all((Path(builder.data_path) / name).stat().st_size == size for name, size in sizes.items()):
-            return builder
-    except Exception:  # protobuf, json and OS errors alike mean: not a usable copy
-        pass
-    return None
-
-
-def _record_files(data_path: Path) -> None:
-    write_json(data_path / PREPARED_FILES, {f.name: f.stat().st_size for f in sorted(data_path.iterdir())})
-
-
-def _remove_leftovers(root: Path, name: str, data_path: Path) -> None:
-    """Remove what a killed preparation left (temporary folders) and a version folder that is no complete copy."""
-    for stale in [*(root / name).glob("incomplete.*"), *root.glob(f".downloads.{name}.*")]:
-        shutil.rmtree(stale, ignore_errors=True)
-    if data_path.exists():  # tfds would trust (and "reuse") such a folder
-        shutil.rmtree(data_path)
-
-
-def _prepare(name: str, source_dir: Path):
-    """The prepared tfds builder for `name`, preparing it from the files in `source_dir` if needed."""
-    import tensorflow_datasets as tfds
-
-    root = tfds_cache_dir()
-    cls = _builder_class(name)
-    builder = _prepared(cls, root)
-    if builder is not None:
-        return builder
-    with _locked(root / f".{cls.name}.lock"):
-        builder = _prepared(cls, root)  # another process may have prepared it while we waited
-        if builder is not None:
-            return builder
-        _remove_leftovers(root, cls.name, root / cls.name / str(cls.VERSION))
-        builder = cls(data_dir=os.fspath(root))
-        print(f"preparing {name} for tensorflow-datasets in {root} (once)...", file=sys.stderr)
-        start = time.monotonic()
-        downloads_dir = tempfile.TemporaryDirectory(prefix=f".downloads.{cls.name}.", dir=root)
-        with downloads_dir as downloads, _quiet_tfds():
-            config = tfds.download.DownloadConfig(manual_dir=os.fspath(source_dir), try_download_gcs=False)
-            try:
-                builder.download_and_prepare(download_dir=downloads, download_config=config)
-            except Exception as exc:
-                raise DataError(f"cannot prepare {name} from {source_dir} into {root}: {exc}") from exc
-        _record_files(Path(builder.data_path))
-        print(f"prepared {name} in {time.monotonic() - start:.1f} s", file=sys.stderr)
-    return cls(data_dir=os.fspath(root))
 
 
 def _check_sizes(validation_size: int, train_limit: int, test_limit: int) -> None:
@@ -288,7 +184,7 @@ def load_splits(
     _check_sizes(validation_size, train_limit, test_limit)
     make_cache_dir("tfds")  # before any download: an unusable cache folder fails at once
     paths = [fetch(remote, data_dir) for remote in files.values()]
-    builder = _prepare(name, paths[0].parent)
+    builder = prepare(_builder_class(name), paths[0].parent, name)
     total = builder.info.splits["train"].num_examples
     if validation_size >= total:
         raise ConfigError(f"validation_size={validation_size} must be below {total}, the number of training examples")
