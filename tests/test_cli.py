@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.error
@@ -110,6 +111,15 @@ def test_registry_reads_recipes_without_importing_them():
         **{name: [] for name in MNIST_RECIPES},
         **{name: ["evaluate", "predict", "report"] for name in TRANSLATION_RECIPES},
     }
+
+
+@pytest.mark.parametrize("verb", ["run", "tune"])
+def test_help_after_a_recipe_name_lists_its_hyperparameters(verb):
+    code, out, _ = invoke(verb, "recipe", "mnist_conv", "--help")
+    assert code == 0 and "Hyperparameters of mnist_conv (KEY=VALUE):" in out
+    assert re.search(r"^  filters=16 +int +filters in the first block", out, re.MULTILINE)
+    code, out, _ = invoke(verb, "recipe", "--help")
+    assert code == 0 and "Hyperparameters of" not in out
 
 
 def test_a_flag_or_hook_set_to_false_or_none_is_not_a_hook(tmp_path):

@@ -45,19 +45,42 @@ def show_group() -> None:
 @click.argument("name")
 def show_recipe(name: str) -> None:
     """Show recipe NAME: its summary, published target and hyperparameters (defaults, types, docs)."""
-    from kerastoolkit.config import fields
-
     recipe = get_recipe(name)
-    config_class = _config_class(recipe)
     click.echo(f"{recipe.name}: {recipe.summary}")
     if recipe.published:
         click.echo(f"published: {recipe.published.describe()} ({recipe.published.source})")
     click.echo(f"source: {recipe.path}\n\nhyperparameters (override with KEY=VALUE):")
-    infos = fields(config_class)
-    width = max(len(f"{i.name}={i.default}") for i in infos)
-    for info in infos:
-        default = ",".join(map(str, info.default)) if isinstance(info.default, tuple) else info.default
-        click.echo(f"  {f'{info.name}={default}':<{width}}  {info.type_name:<6}  {info.doc}")
+    for line in hyperparameter_lines(recipe):
+        click.echo(f"  {line}")
+
+
+def hyperparameter_lines(recipe: RecipeInfo) -> list[str]:
+    """One line per hyperparameter of `recipe`: KEY=DEFAULT, its type and what it does."""
+    from kerastoolkit.config import fields
+
+    infos = fields(_config_class(recipe))
+    defaults = [",".join(map(str, i.default)) if isinstance(i.default, tuple) else str(i.default) for i in infos]
+    width = max(len(f"{info.name}={default}") for info, default in zip(infos, defaults, strict=True))
+    return [
+        f"{f'{info.name}={default}':<{width}}  {info.type_name:<6}  {info.doc}"
+        for info, default in zip(infos, defaults, strict=True)
+    ]
+
+
+class RecipeCommand(click.Command):
+    """`kt run recipe` and `kt tune recipe`: `--help` after a recipe's NAME ends with that recipe's hyperparameters."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["recipe_name"] = next((arg for arg in args if not arg.startswith("-")), None)
+        return super().parse_args(ctx, args)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        name = ctx.meta.get("recipe_name")
+        if name not in {recipe.name for recipe in list_recipes()}:
+            return
+        with formatter.section(f"Hyperparameters of {name} (KEY=VALUE)"):
+            formatter.write_text("\b\n" + "\n".join(hyperparameter_lines(get_recipe(name))))
 
 
 @cli.group("run", cls=RecipeVerbGroup)
@@ -65,7 +88,7 @@ def run_group() -> None:
     """Train something: `kt run recipe NAME [KEY=VALUE ...]`."""
 
 
-@run_group.command("recipe", context_settings={"ignore_unknown_options": False})
+@run_group.command("recipe", cls=RecipeCommand, context_settings={"ignore_unknown_options": False})
 @click.argument("name")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @data_dir_option()
@@ -120,7 +143,8 @@ def run_recipe_command(
 ) -> None:
     """Train recipe NAME, score it on the test set and save everything in a run folder.
 
-    A recipe's hyperparameters (the KEY=VALUE overrides), with their defaults and ranges: kt show recipe NAME.
+    A recipe's hyperparameters (the KEY=VALUE overrides), with their defaults: kt run recipe NAME --help, or
+    kt show recipe NAME.
 
     \b
     Examples:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
-from kerastoolkit.cli.recipes_cmd import _config_class
+from kerastoolkit.cli.recipes_cmd import RecipeCommand, _config_class
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option, given, runs_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe
@@ -26,7 +26,7 @@ def tune_group() -> None:
     """Search hyperparameters: `kt tune recipe NAME KEY=LOW..HIGH ...`."""
 
 
-@tune_group.command("recipe")
+@tune_group.command("recipe", cls=RecipeCommand)
 @click.argument("name")
 @click.argument("space", nargs=-1, metavar="[KEY=RANGE|KEY=VALUE]...")
 @click.option(
