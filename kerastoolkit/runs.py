@@ -15,7 +15,6 @@ curves.png  confusion.png  logs/ (TensorBoard), and whatever pictures the recipe
 from __future__ import annotations
 
 import csv
-import io
 import os
 import shutil
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from kerastoolkit.config import from_dict
 from kerastoolkit.errors import ConfigError, RunDirError
 from kerastoolkit.fileio import atomic_path, read_json, unwritable_reason, write_json, write_text
+from kerastoolkit.tables import csv_text
 
 DEFAULT_RUNS_DIR = "saved_models"
 
@@ -109,14 +109,7 @@ class Run:
             return list(csv.DictReader(f))
 
     def write_history(self, rows: list[dict[str, Any]]) -> None:
-        columns: list[str] = []
-        for row in rows:
-            columns += [key for key in row if key not in columns]
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        write_text(self.history_file, buffer.getvalue())
+        write_text(self.history_file, csv_text(rows))
 
 
 def _unwritable(runs_dir: str | os.PathLike, reason: str) -> RunDirError:

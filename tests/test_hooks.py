@@ -282,3 +282,15 @@ def test_model_builder_passes_data_only_to_a_two_parameter_build_model():
     assert engine.model_builder(types.SimpleNamespace(build_model=one), "DATA") is one
     assert engine.model_builder(types.SimpleNamespace(build_model=two), "DATA")("C") == ("two", "C", "DATA")
     assert engine.model_builder(types.SimpleNamespace(build_model=keyword_only), "DATA")("C") == ("keyword", "C", None)
+
+
+def test_tables_take_every_column_and_quote_a_value_with_a_comma():
+    from kerastoolkit.tables import aligned, csv_text
+
+    rows = [{"trial": "00", "augment": "elastic,affine"}, {"trial": "01", "val_loss": 0.123456}]
+    assert csv_text(rows) == 'trial,augment,val_loss\n00,"elastic,affine",\n01,,0.123456\n'
+    assert aligned(rows, right=False).splitlines() == [
+        "trial  augment         val_loss",
+        "00     elastic,affine          ",
+        "01                     0.1235  ",
+    ]

@@ -26,6 +26,7 @@ from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, new_folder
 from kerastoolkit.scores import direction
 from kerastoolkit.strategy import get_strategy
+from kerastoolkit.tables import aligned, csv_text
 from kerastoolkit.trainer import Trainer
 from kerastoolkit.tuning.space import Dimension
 
@@ -116,28 +117,14 @@ def write_results(tuner: RecipeTuner, spec: dict[str, Any], folder: Path) -> lis
     best = tuner.oracle.get_best_trials(1)[0]
     config = tuner.trial_config(best.hyperparameters.values)
     write_json(folder / "best.json", to_dict(config))
-    write_text(folder / "trials.csv", _csv(rows))
+    write_text(folder / "trials.csv", csv_text(rows))
     _plot(rows, names, spec["objective"], folder / "tuning.png", f"{spec['recipe']} ({folder.name})")
     return rows
 
 
-def _csv(rows: list[dict[str, Any]]) -> str:
-    keys = list(rows[0])
-    return "\n".join([",".join(keys), *(",".join(str(row.get(k, "")) for k in keys) for row in rows)]) + "\n"
-
-
 def format_rows(rows: list[dict[str, Any]]) -> str:
     """The trials as an aligned text table, best first."""
-    keys = list(rows[0])
-    cells = [[_cell(row.get(k)) for k in keys] for row in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True)) for cell in cells]
-    return "\n".join(lines)
-
-
-def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return aligned(rows, right=False)
 
 
 def _plot(rows: list[dict[str, Any]], names: list[str], objective: str, path: Path, title: str) -> None:
