@@ -1,7 +1,7 @@
 """The click parameter types and options that kt's commands and the recipes' `predict` options share.
 
-Light (click only), and outside `kerastoolkit.cli`, so that a recipe or a library module declaring options does
-not import the command line (whose package registers every command).
+Light (click and `kerastoolkit.runs`, no TensorFlow), and outside `kerastoolkit.cli`, so that a recipe or a
+library module declaring options does not import the command line (whose package registers every command).
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
-SEED = click.IntRange(0, 2**32 - 1)  # every --seed: numpy's and TensorFlow's seeds take 32 bits
+MAX_SEED = 2**32 - 1  # numpy's and TensorFlow's seeds take 32 bits
+SEED = click.IntRange(0, MAX_SEED)  # every --seed
 
 
 def data_dir_option(holds: str = "the datasets") -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kerastoolkit.errors import KtError
-
-MAX_SEED = 2**32 - 1  # numpy's and Keras's limit
+from kerastoolkit.options import MAX_SEED
 
 
 def _script_name() -> str:

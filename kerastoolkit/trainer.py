@@ -57,6 +57,12 @@ class HistoryRecorder(keras.callbacks.Callback):
         self.run.write_history(self.rows)
 
 
+def save_weights(model: keras.Model, path: Path) -> None:
+    """The model's weights into `path`, atomically (a kill leaves the old file or the new one, whole)."""
+    with atomic_path(path, suffix=".weights.h5") as tmp:
+        model.save_weights(tmp)
+
+
 class BestCheckpoint(keras.callbacks.Callback):
     """Saves the weights (atomically) whenever `monitor` improves on the best in history.csv: a lower
     validation loss, or a higher validation accuracy for `monitor="val_accuracy"` (`scores.direction`)."""
@@ -72,8 +78,7 @@ class BestCheckpoint(keras.callbacks.Callback):
         value = (logs or {}).get(self.monitor)
         if value is not None and self.sign * float(value) < self.best:
             self.best = self.sign * float(value)
-            with atomic_path(self.path, suffix=".weights.h5") as tmp:
-                self.model.save_weights(tmp)
+            save_weights(self.model, self.path)
 
 
 class StageWeights(keras.callbacks.Callback):
@@ -85,8 +90,7 @@ class StageWeights(keras.callbacks.Callback):
         self.path = path
 
     def on_train_end(self, logs: dict | None = None) -> None:
-        with atomic_path(self.path, suffix=".weights.h5") as tmp:
-            self.model.save_weights(tmp)
+        save_weights(self.model, self.path)
 
 
 class EpochSeeds(keras.callbacks.Callback):

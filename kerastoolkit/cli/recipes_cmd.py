@@ -76,11 +76,11 @@ class RecipeCommand(click.Command):
 
     def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         super().format_epilog(ctx, formatter)
-        name = ctx.meta.get("recipe_name")
-        if name not in {recipe.name for recipe in list_recipes()}:
+        recipe = {recipe.name: recipe for recipe in list_recipes()}.get(ctx.meta.get("recipe_name"))
+        if recipe is None:  # no NAME yet, or not a recipe's
             return
-        with formatter.section(f"Hyperparameters of {name} (KEY=VALUE)"):
-            formatter.write_text("\b\n" + "\n".join(hyperparameter_lines(get_recipe(name))))
+        with formatter.section(f"Hyperparameters of {recipe.name} (KEY=VALUE)"):
+            formatter.write_text("\b\n" + "\n".join(hyperparameter_lines(recipe)))
 
 
 @cli.group("run", cls=RecipeVerbGroup)

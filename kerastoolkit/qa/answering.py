@@ -65,14 +65,14 @@ def test_example(config: Any, index: int, data_dir: str | None) -> Example:
     return examples[index]
 
 
-def _model_inputs(values: Any) -> dict[str, Any]:
-    """inputs.json as `build_splits` wrote it: the layout and the array sizes the model is built for."""
+def _model_inputs(values: Any) -> tuple[str, dict[str, int]]:
+    """The layout and the array sizes the model is built for, from inputs.json as `build_splits` wrote it."""
     sizes = {k: v for k, v in values.items() if k != "layout"} if isinstance(values, dict) else {}
     if not isinstance(values, dict) or not isinstance(values.get("layout"), str) or not sizes:
         raise ValueError("not the inputs of a bAbI model: a layout and array sizes were expected")
     if not all(isinstance(size, int) and size > 0 for size in sizes.values()):
         raise ValueError("an array size is not a positive whole number")
-    return values
+    return values["layout"], sizes
 
 
 def read_question(
@@ -82,16 +82,15 @@ def read_question(
     if example is not None and (story or question):
         raise InputError("give either --example N or --story and --question, not both")
     vocabulary = saved.asset("vocabulary", Vocabulary.from_json)
-    inputs = saved.asset("inputs", _model_inputs)
+    layout, sizes = saved.asset("inputs", _model_inputs)
     if example is not None:
         chosen = test_example(saved.config, example, data_dir)
     elif story is not None and question is not None:
         chosen = typed_example(story, question, vocabulary)
     else:
         raise InputError("give --example N, or --story TEXT and --question TEXT (see kt predict RUN_DIR --help)")
-    sizes = {k: v for k, v in inputs.items() if k != "layout"}
     try:
-        features = vectorize([chosen], vocabulary, sizes, inputs["layout"])
+        features = vectorize([chosen], vocabulary, sizes, layout)
     except ConfigError as exc:  # a typed sentence longer than any the model was built for
         raise InputError(str(exc).split(";")[0]) from None
     return Question(chosen, features, vocabulary)

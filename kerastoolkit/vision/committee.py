@@ -23,11 +23,16 @@ from kerastoolkit.report import pyplot, save_figure
 MOST_ERRORS = 60  # wrong digits drawn in errors.png
 
 
+def _on_one_input(members: Sequence[keras.Model]) -> tuple[keras.KerasTensor, list[keras.KerasTensor]]:
+    """A new input of the members' shape, and each member's output on it."""
+    inputs = keras.Input(tuple(members[0].inputs[0].shape[1:]))
+    return inputs, [member(inputs) for member in members]
+
+
 def committee(members: Sequence[keras.Model], name: str = "committee") -> keras.Model:
     """One model whose output is the mean of the members' outputs (members' names must differ)."""
-    inputs = keras.Input(tuple(members[0].inputs[0].shape[1:]))
-    outputs = keras.layers.Average(name="average")([member(inputs) for member in members])
-    model = keras.Model(inputs, outputs, name=name)
+    inputs, outputs = _on_one_input(members)
+    model = keras.Model(inputs, keras.layers.Average(name="average")(outputs), name=name)
     model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.optimizer.build(model.trainable_variables)  # saved whole, so model.keras loads without a warning
     return model
@@ -45,9 +50,7 @@ def members_of(model: keras.Model) -> list[keras.Model]:
 def members_side_by_side(model: keras.Model) -> keras.Model:
     """One model whose outputs are the members' outputs, so one `predict` pass scores them all (a pass per
     member would trace a predict function per member and batch shape: TensorFlow warns of retracing)."""
-    members = members_of(model)
-    inputs = keras.Input(tuple(members[0].inputs[0].shape[1:]))
-    return keras.Model(inputs, [member(inputs) for member in members])
+    return keras.Model(*_on_one_input(members_of(model)))
 
 
 def split_outputs(side_by_side: keras.Model, split: tf.data.Dataset, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
