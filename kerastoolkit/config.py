@@ -163,6 +163,12 @@ def parse_value(tp: Any, text: str) -> Any:
     raise TypeError(f"unsupported hyperparameter type {tp!r}")
 
 
+def value_text(value: Any) -> str:
+    """A hyperparameter's value as KEY=VALUE writes it, what `parse_value` reads back (a list's items joined by
+    commas)."""
+    return ",".join(str(v) for v in value) if isinstance(value, tuple | list) else str(value)
+
+
 def _coerce(tp: Any, value: Any) -> Any:
     """Bring a JSON value back to the field's type (lists become tuples)."""
     if typing.get_origin(tp) is tuple and isinstance(value, list):

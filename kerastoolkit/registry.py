@@ -150,16 +150,10 @@ class RecipeInfo:
 
     def make_config(self, overrides: list[str] | None = None, **values: Any) -> Any:
         """The recipe's Config: published defaults, then KEY=VALUE `overrides`, then keyword values."""
-        from kerastoolkit.config import apply_overrides
+        from kerastoolkit.config import apply_overrides, value_text
 
         config = apply_overrides(self.config_class(), overrides or [])
-        return apply_overrides(config, [f"{k}={_as_text(v)}" for k, v in values.items()])
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, tuple | list):
-        return ",".join(str(v) for v in value)
-    return str(value)
+        return apply_overrides(config, [f"{k}={value_text(v)}" for k, v in values.items()])
 
 
 def _recipes_dir() -> Path:

@@ -154,6 +154,20 @@ def test_scale_refuses_before_any_part_starts(tmp_path, args, message):
     assert_refused(result, "scale", message, tmp_path)
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--units", "2,0"], "argument --units: 0 is too small: it must be at least 1"),
+        (["--units", "2,x"], "argument --units: 'x' is not a whole number"),
+        (["--seeds", "0"], "argument --seeds: 0 is too small: it must be at least 1"),
+    ],
+    ids=["zero units", "units not a number", "no seeds"],
+)
+def test_xor_refuses(tmp_path, args, message):
+    result = run_script("xor", *args, "--runs-dir", str(tmp_path / "runs"), tmp_path=tmp_path)
+    assert_refused(result, "xor", message, tmp_path)
+
+
 def test_vision_help_imports_no_tensorflow(tmp_path):
     result = run_script("vision", "--help", tmp_path=tmp_path, flags=("-X", "importtime"))
     assert result.returncode == 0, result.stderr
@@ -218,3 +232,26 @@ def test_vision_single_shows_the_last_validation_accuracy():
     assert vision.last_validation(rows) == "99.12%"
     assert vision.last_validation([{"stage": "train", "epoch": "1", "val_accuracy": ""}]) == "none held out"
     assert vision.last_validation([{"stage": "train", "epoch": "1", "accuracy": "0.9"}]) == "none held out"
+
+
+def test_notebook_sums_each_sections_cells():
+    import nbformat
+
+    notebook = load_script("notebook")
+
+    def timed(start: str, end: str) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_code_cell("pass")
+        cell.metadata["execution"] = {"iopub.execute_input": start, "shell.execute_reply": end}
+        return cell
+
+    cells = [
+        nbformat.v4.new_markdown_cell("# Title\n\ntext"),
+        timed("2026-11-25T10:00:00.000Z", "2026-11-25T10:00:01.500Z"),
+        nbformat.v4.new_markdown_cell("## 1. First"),
+        timed("2026-11-25T10:00:02.000Z", "2026-11-25T10:00:04.000Z"),
+        nbformat.v4.new_markdown_cell("Between the cells of a section"),
+        timed("2026-11-25T10:00:04.000Z", "2026-11-25T10:01:04.250Z"),
+        nbformat.v4.new_markdown_cell("## 2. Not run"),
+        nbformat.v4.new_code_cell("pass"),
+    ]
+    assert notebook.section_seconds(cells) == [("(before the first section)", 1.5), ("1. First", 62.25)]

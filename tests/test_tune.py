@@ -156,6 +156,27 @@ def test_without_objective_a_recipe_whose_metric_the_model_does_not_report_tunes
     assert [dimension["name"] for dimension in spec["space"]] == ["learning_rate"]
 
 
+def test_a_list_valued_hyperparameter_is_searched_among_lists_split_by_slashes(tmp_path, shared_data_dir):
+    args = ["tune", "recipe", "mnist_autoencoder", "units=64,2/32,4", *TINY, "--algorithm", "grid", "--trials", "2"]
+    code, out, err = invoke(*args, "--runs-dir", str(tmp_path))
+    assert code == 0, out + err
+    (folder,) = tmp_path.glob("tune_mnist_autoencoder_*")
+    (dimension,) = json.loads((folder / "tune.json").read_text())["space"]
+    assert dimension["kind"] == "choice" and dimension["choices"] == [[64, 2], [32, 4]]
+    with (folder / "trials.csv").open() as f:
+        assert sorted(row["units"] for row in csv.DictReader(f)) == ["32,4", "64,2"]
+    assert json.loads((folder / "best.json").read_text())["units"] in ([64, 2], [32, 4])
+
+
+@pytest.mark.parametrize(
+    ("choice", "message"),
+    [("units=64,x/32,4", "bad choice for units"), ("units=64,2/64,2", "repeats a value"), ("units=64,0/8,2", "units")],
+)
+def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, choice, message):
+    assert_user_error(["tune", "recipe", "mnist_autoencoder", choice, *TINY, "--runs-dir", str(tmp_path)], message)
+    assert not list(tmp_path.iterdir())
+
+
 def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, tmp_path):
     folder, _, _ = search
     resume = ["tune", "recipe", "mnist_softmax", "--resume", str(folder)]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+import typing
 from pathlib import Path
 from typing import Any
 
 import keras
 import keras_tuner
 
-from kerastoolkit.config import from_dict, to_dict
+from kerastoolkit.config import from_dict, parse_value, to_dict, value_text
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
 from kerastoolkit.errors import ConfigError
@@ -28,7 +29,7 @@ from kerastoolkit.scores import direction
 from kerastoolkit.strategy import get_strategy
 from kerastoolkit.tables import aligned, csv_text
 from kerastoolkit.trainer import Trainer
-from kerastoolkit.tuning.space import Dimension
+from kerastoolkit.tuning.space import Dimension, is_list_valued
 
 SPEC_FILE = "tune.json"
 
@@ -36,8 +37,9 @@ SPEC_FILE = "tune.json"
 def hyperparameters(dimensions: list[Dimension]) -> keras_tuner.HyperParameters:
     space = keras_tuner.HyperParameters()
     for d in dimensions:
-        if d.kind == "choice":
-            space.Choice(d.name, list(d.choices), ordered=all(isinstance(c, int | float) for c in d.choices))
+        if d.kind == "choice":  # keras-tuner's choices are scalars: a list is searched as its KEY=VALUE text
+            choices = [value_text(c) if isinstance(c, tuple) else c for c in d.choices]
+            space.Choice(d.name, choices, ordered=all(isinstance(c, int | float) for c in choices))
         elif d.kind == "int":
             space.Int(d.name, int(d.low), int(d.high), step=int(d.step) if d.step else None, sampling=_sampling(d))
         else:
@@ -71,7 +73,12 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
         super().__init__(oracle, directory=str(folder.parent), project_name=folder.name, overwrite=False)
 
     def trial_config(self, values: dict[str, Any]) -> Any:
-        searched = {k: v for k, v in values.items() if not k.startswith("tuner/")}
+        hints = typing.get_type_hints(self.recipe.module.Config)
+        searched = {
+            k: parse_value(hints[k], v) if is_list_valued(hints[k]) else v
+            for k, v in values.items()
+            if not k.startswith("tuner/")
+        }
         epochs = values.get("tuner/epochs", self.base.epochs)
         return from_dict(self.recipe.module.Config, {**to_dict(self.base), **searched, "epochs": epochs})
 

@@ -3,6 +3,7 @@
 learning_rate=1e-4..1e-1:log    a float range, sampled on a log scale
 filters=16..64:step=16          an int range in steps of 16 (a float range may take a step too)
 dropout=0.2,0.3,0.5             a choice among values
+hidden=500,500/1000,1000        a choice among lists, for a list-valued hyperparameter (its items take the commas)
 epochs=5                        a fixed override, as in `kt run recipe`
 """
 
@@ -13,7 +14,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from kerastoolkit.config import apply_overrides, parse_value, type_name
+from kerastoolkit.config import apply_overrides, parse_value, type_name, value_text
 from kerastoolkit.errors import ConfigError
 
 
@@ -34,15 +35,20 @@ class Dimension:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Dimension:
-        return cls(**{**data, "choices": tuple(data.get("choices", ()))})
+        choices = tuple(tuple(c) if isinstance(c, list) else c for c in data.get("choices", ()))  # JSON lists
+        return cls(**{**data, "choices": choices})
+
+
+def is_list_valued(tp: Any) -> bool:
+    return typing.get_origin(tp) is tuple
 
 
 def is_range(item: str, hints: dict[str, Any]) -> bool:
     """Whether KEY=VALUE searches (a range `..` or a choice `,`) rather than fixes a value. A list-valued
-    hyperparameter's commas separate its items (`units=1000,500,30`): it is always fixed."""
+    hyperparameter's commas separate its items (`units=1000,500,30` is fixed): its choices are split by `/`."""
     name, _, text = item.partition("=")
-    if typing.get_origin(hints.get(name)) is tuple:
-        return False
+    if is_list_valued(hints.get(name)):
+        return "/" in text
     return ".." in text or "," in text
 
 
@@ -62,7 +68,7 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
         seen.add(name)
         dimension = _dimension(name, hints[name], text)
         for value in _extremes(dimension):
-            apply_overrides(base, [f"{name}={value}"])  # bounds and types, as a fixed override would be
+            apply_overrides(base, [f"{name}={value_text(value)}"])  # bounds and types, as a fixed override would be
         dimensions.append(dimension)
     if not dimensions:
         raise ConfigError("nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C")
@@ -70,9 +76,10 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
 
 
 def _dimension(name: str, tp: Any, text: str) -> Dimension:
-    if ".." not in text:
+    if is_list_valued(tp) or ".." not in text:
+        separator = "/" if is_list_valued(tp) else ","
         try:
-            choices = tuple(parse_value(tp, part.strip()) for part in text.split(","))
+            choices = tuple(parse_value(tp, part.strip()) for part in text.split(separator))
         except ValueError as exc:
             raise ConfigError(f"bad choice for {name} ({type_name(tp)}): {text!r}: {exc}") from None
         if len(set(choices)) != len(choices):
