@@ -1,9 +1,10 @@
-"""Mends for the Keras release kt is built on, applied only where a strategy needs them.
+"""Mends for the Keras and keras-tuner releases kt is built on, applied only where they are needed.
 
 Keras 3.15's TensorFlow trainer does not run `tf.distribute.MultiWorkerMirroredStrategy` as released
 (keras-team/keras#20585); `multi_worker_fixes` patches the two functions that fail, once per process, and only
 when `strategy.get_strategy("multi-worker")` is asked for. A Keras that no longer has those functions is left as
-it is.
+it is. `keras_tuner_plain_output` keeps keras-tuner from writing a notebook's escape codes into a terminal (for
+`kt tune`).
 """
 
 from __future__ import annotations
@@ -52,3 +53,18 @@ def multi_worker_fixes() -> None:
     tf_trainer.reduce_per_replica = reduce_per_replica
     tf_trainer.TensorFlowTrainer._maybe_symbolic_build = maybe_symbolic_build
     tf_trainer._kt_multi_worker_fixes = True
+
+
+def keras_tuner_plain_output() -> None:
+    """keras-tuner 1.4 takes any process that can import IPython for a notebook (it reads the class name of
+    `get_ipython()`, which is None outside IPython, and finds no "Terminal" in "NoneType"), so between trials it
+    calls IPython's `clear_output`, which writes escape codes into a terminal's or a pipe's output. Outside a
+    running IPython, tell it there is no notebook."""
+    from keras_tuner.src import utils
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # keras-tuner saw no IPython either
+        return
+    if get_ipython() is None:
+        utils.IS_NOTEBOOK = False

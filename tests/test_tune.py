@@ -41,6 +41,7 @@ def test_a_search_prints_its_trials_best_first_and_writes_its_files(search):
     assert best["learning_rate"] == pytest.approx(float(rows[0]["learning_rate"]))
     assert 0.01 <= best["learning_rate"] <= 0.5 and best["epochs"] == 1 and best["train_limit"] == 500
     assert json.loads((folder / "tune.json").read_text())["objective"] == "val_accuracy"
+    assert "Trial 3 Complete" in out and "\x1b" not in out  # keras-tuner's notebook escape codes kept out
 
 
 def test_run_recipe_trains_the_winner_from_best_json_with_overrides_winning(search, tmp_path):

@@ -23,6 +23,7 @@ from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.fileio import write_json, write_text
+from kerastoolkit.keras_fixes import keras_tuner_plain_output
 from kerastoolkit.registry import RecipeInfo
 from kerastoolkit.runs import Run, check_writable, new_folder
 from kerastoolkit.scores import direction
@@ -239,5 +240,6 @@ def search(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) ->
     space = hyperparameters(dimensions_of(spec))
     oracle = make_oracle(spec["algorithm"], spec, space, base)
     tuner = RecipeTuner(recipe, base, data, spec["seed"], oracle, folder)
+    keras_tuner_plain_output()
     tuner.search()
     return write_results(tuner, spec, folder)
