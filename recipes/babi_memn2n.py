@@ -93,7 +93,9 @@ class Config(BabiConfig):
     time_noise: float = param(0.1, "random noise: up to this fraction of empty memories interleaved", minimum=0.0)
     clip_norm: float = param(40.0, "each weight's gradient is rescaled to at most this norm (0: none)", minimum=0.0)
     repeats: int = param(1, "train N models from different seeds, keep the best by validation error", minimum=1)
-    jit_compile: bool = param(True, "compile each training step with XLA (twice as fast on the CPU here)")
+    jit_compile: bool = param(
+        False, "compile each training step with XLA (on 2 CPU cores here: twice as slow jointly, level on one task)"
+    )
 
 
 def _column(config: Config) -> tuple[str, str]:
