@@ -163,6 +163,11 @@ def parse_value(tp: Any, text: str) -> Any:
     raise TypeError(f"unsupported hyperparameter type {tp!r}")
 
 
+def is_list_valued(tp: Any) -> bool:
+    """Whether a hyperparameter type is a list (`tuple[int, ...]`), given on the command line as A,B,C."""
+    return typing.get_origin(tp) is tuple
+
+
 def value_text(value: Any) -> str:
     """A hyperparameter's value as KEY=VALUE writes it, what `parse_value` reads back (a list's items joined by
     commas)."""
@@ -171,7 +176,7 @@ def value_text(value: Any) -> str:
 
 def _coerce(tp: Any, value: Any) -> Any:
     """Bring a JSON value back to the field's type (lists become tuples)."""
-    if typing.get_origin(tp) is tuple and isinstance(value, list):
+    if is_list_valued(tp) and isinstance(value, list):
         return tuple(value)
     if tp is float and isinstance(value, int):
         return float(value)

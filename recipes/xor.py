@@ -14,7 +14,7 @@ hidden-layer net is the run's model.keras and its `accuracy` the score; `percept
 (the perceptron's weights in perceptron.json), with each point's outputs in points.csv and both boundaries in
 decision_boundary.png. Two hidden units suffice in principle, but short training like this one mostly stalls
 with one point wrong (3 of 4 for 19 of the seeds 0-29, 9 of 0-9; seed 7 solves it), 4 units stall for seed 2
-only; with 8 units every seed 0-29 reaches 4 of 4, in 3-4 seconds a run (docs/RESULTS.md, `benchmarks/xor.py`).
+only; with 8 units every seed 0-29 reaches 4 of 4 (docs/RESULTS.md, `benchmarks/xor.py`); a run takes 3-4 s.
 
     kt run recipe xor
     kt run recipe xor hidden_units=2 --seed 7       # the smallest net that can solve it

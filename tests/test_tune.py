@@ -171,7 +171,12 @@ def test_a_list_valued_hyperparameter_is_searched_among_lists_split_by_slashes(t
 
 @pytest.mark.parametrize(
     ("choice", "message"),
-    [("units=64,x/32,4", "bad choice for units"), ("units=64,2/64,2", "repeats a value"), ("units=64,0/8,2", "units")],
+    [
+        ("units=64,x/32,4", "bad choice for units"),
+        ("units=64,2/64,2", "repeats a value"),
+        ("units=64,0/8,2", "is too small"),
+        ("units=64,2", "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C"),
+    ],
 )
 def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, choice, message):
     assert_user_error(["tune", "recipe", "mnist_autoencoder", choice, *TINY, "--runs-dir", str(tmp_path)], message)

@@ -56,10 +56,10 @@ def show_recipe(name: str) -> None:
 
 def hyperparameter_lines(recipe: RecipeInfo) -> list[str]:
     """One line per hyperparameter of `recipe`: KEY=DEFAULT, its type and what it does."""
-    from kerastoolkit.config import fields
+    from kerastoolkit.config import fields, value_text
 
     infos = fields(_config_class(recipe))
-    defaults = [",".join(map(str, i.default)) if isinstance(i.default, tuple) else str(i.default) for i in infos]
+    defaults = [value_text(info.default) for info in infos]
     width = max(len(f"{info.name}={default}") for info, default in zip(infos, defaults, strict=True))
     return [
         f"{f'{info.name}={default}':<{width}}  {info.type_name:<6}  {info.doc}"

@@ -74,7 +74,7 @@ def tune_recipe(
 
     \b
     Ranges: KEY=LOW..HIGH[:log|:step=S]; choices: KEY=A,B,C; fixed values: KEY=VALUE.
-    A list-valued hyperparameter is fixed as KEY=A,B; its choices are split by /: hidden=500,500/1000,1000.
+    A list-valued hyperparameter is fixed as KEY=A,B; its choices are split by /: hidden=500,500,500/1000,1000,1000.
     Examples:
       kt tune recipe mnist_conv learning_rate=1e-4..1e-2:log dropout=0.2,0.3,0.5 epochs=2 --trials 8
       kt tune recipe mnist_mlp hidden_units=100..800:step=100 --algorithm grid

@@ -18,7 +18,7 @@ from typing import Any
 import keras
 import keras_tuner
 
-from kerastoolkit.config import from_dict, parse_value, to_dict, value_text
+from kerastoolkit.config import from_dict, is_list_valued, parse_value, to_dict, value_text
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
 from kerastoolkit.errors import ConfigError
@@ -30,7 +30,7 @@ from kerastoolkit.scores import direction
 from kerastoolkit.strategy import get_strategy
 from kerastoolkit.tables import aligned, csv_text
 from kerastoolkit.trainer import Trainer
-from kerastoolkit.tuning.space import Dimension, is_list_valued
+from kerastoolkit.tuning.space import Dimension
 
 SPEC_FILE = "tune.json"
 

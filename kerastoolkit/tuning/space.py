@@ -3,7 +3,7 @@
 learning_rate=1e-4..1e-1:log    a float range, sampled on a log scale
 filters=16..64:step=16          an int range in steps of 16 (a float range may take a step too)
 dropout=0.2,0.3,0.5             a choice among values
-hidden=500,500/1000,1000        a choice among lists, for a list-valued hyperparameter (its items take the commas)
+units=64,2/32,4                 a choice among lists, for a list-valued hyperparameter (its items take the commas)
 epochs=5                        a fixed override, as in `kt run recipe`
 """
 
@@ -14,7 +14,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any
 
-from kerastoolkit.config import apply_overrides, parse_value, type_name, value_text
+from kerastoolkit.config import apply_overrides, is_list_valued, parse_value, type_name, value_text
 from kerastoolkit.errors import ConfigError
 
 
@@ -37,10 +37,6 @@ class Dimension:
     def from_dict(cls, data: dict[str, Any]) -> Dimension:
         choices = tuple(tuple(c) if isinstance(c, list) else c for c in data.get("choices", ()))  # JSON lists
         return cls(**{**data, "choices": choices})
-
-
-def is_list_valued(tp: Any) -> bool:
-    return typing.get_origin(tp) is tuple
 
 
 def is_range(item: str, hints: dict[str, Any]) -> bool:
@@ -71,7 +67,9 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
             apply_overrides(base, [f"{name}={value_text(value)}"])  # bounds and types, as a fixed override would be
         dimensions.append(dimension)
     if not dimensions:
-        raise ConfigError("nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C")
+        raise ConfigError(
+            "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C,D)"
+        )
     return dimensions, base
 
 
