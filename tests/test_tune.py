@@ -17,6 +17,16 @@ TINY = ["epochs=1", "batch_size=64", "train_limit=500", "validation_size=200", "
 
 
 @pytest.fixture(scope="module")
+def mnist_prepared(shared_data_dir):
+    """MNIST's records prepared in the session's cache before a test that wants stderr to be one error line (the
+    first preparation prints its progress there), whichever tests run first."""
+    from kerastoolkit.data.mnist import load_splits
+
+    load_splits("mnist", data_dir=shared_data_dir)
+    return shared_data_dir
+
+
+@pytest.fixture(scope="module")
 def search(tmp_path_factory, shared_data_dir):
     runs_dir = tmp_path_factory.mktemp("tune")
     args = ["tune", "recipe", "mnist_softmax", "learning_rate=0.01..0.5:log", *TINY, "--trials", "3", "--seed", "2"]
@@ -80,7 +90,7 @@ def test_a_finished_search_resumed_runs_no_new_trial(search):
         (["learning_rate=0.1,0.2", "--objective", "val_nosuch"], "val_nosuch is not a validation score of"),
     ],
 )
-def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, args, message):
+def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, mnist_prepared, args, message):
     extra = ["--algorithm", "grid"] if "grid" in message else []
     given = {arg.partition("=")[0] for arg in args}
     fixed = [arg for arg in TINY if arg.partition("=")[0] not in given]
@@ -178,7 +188,7 @@ def test_a_list_valued_hyperparameter_is_searched_among_lists_split_by_slashes(t
         ("units=64,2", "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C"),
     ],
 )
-def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, shared_data_dir, choice, message):
+def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, mnist_prepared, choice, message):
     assert_user_error(["tune", "recipe", "mnist_autoencoder", choice, *TINY, "--runs-dir", str(tmp_path)], message)
     assert not list(tmp_path.iterdir())
 
