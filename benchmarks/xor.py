@@ -15,19 +15,16 @@ import statistics
 import tempfile
 import time
 
-from kerastoolkit.scripts import at_least, script_main, script_parser
+from kerastoolkit.scripts import at_least, comma_list, script_main, script_parser
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def widths(text: str) -> list[int]:
-    """An argparse type: hidden-layer widths separated by commas, each at least 1."""
-    return [at_least(1)(part) for part in text.split(",")]
-
-
 def main() -> None:
     parser = script_parser(__doc__)
-    parser.add_argument("--units", type=widths, default=[2, 4, 8], help="hidden-layer widths (default: 2,4,8)")
+    parser.add_argument(
+        "--units", type=comma_list(at_least(1)), default=[2, 4, 8], help="hidden-layer widths (default: 2,4,8)"
+    )
     parser.add_argument("--seeds", type=at_least(1), default=30, help="seeds 0..N-1 for every width (default: 30)")
     parser.add_argument("--runs-dir", help="keep the run folders here (default: a temporary folder, removed)")
     args = parser.parse_args()

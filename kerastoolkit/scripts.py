@@ -16,10 +16,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from kerastoolkit.errors import KtError
 from kerastoolkit.options import MAX_SEED
+
+T = TypeVar("T")
 
 
 def _script_name() -> str:
@@ -70,9 +72,18 @@ def seed(text: str) -> int:
     return value
 
 
-def seed_list(text: str) -> list[int]:
-    """An argparse type: seeds separated by commas, `0,1,2`."""
-    return [seed(part) for part in text.split(",")]
+def comma_list(item: Callable[[str], T]) -> Callable[[str], list[T]]:
+    """An argparse type: items separated by commas, each read by the argparse type `item` (`comma_list(seed)`
+    reads `0,1,2`)."""
+
+    def parse(text: str) -> list[T]:
+        return [item(part) for part in text.split(",")]
+
+    parse.__name__ = f"list of {item.__name__}"
+    return parse
+
+
+seed_list = comma_list(seed)  # seeds separated by commas, `0,1,2`
 
 
 def key_value(text: str) -> str:
