@@ -256,6 +256,7 @@ def finish_run(
             "recipe": recipe.name,
             "seed": seed,
             "test": evaluation.scores,
+            "scored_on": evaluation.scored_on,
             "breakdown": {"name": evaluation.breakdown_name, "rows": evaluation.breakdown}
             if evaluation.breakdown
             else None,
@@ -271,7 +272,7 @@ def finish_run(
         },
     )
     run.remove_resume_state()
-    line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/")
+    line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/", evaluation.scored_on)
     return RunResult(run, evaluation, metric, seconds, line)
 
 
@@ -289,7 +290,8 @@ def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path |
     published = recipe.published_for(config)
     metric = recipe.metric_for(config)
     seconds = time.perf_counter() - started
-    line = report.summary_line(recipe.name, metric, evaluation.scores[metric], published, seconds, f"{run.path}/")
+    score = evaluation.scores[metric]
+    line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/", evaluation.scored_on)
     if evaluation.breakdown:
         line += "\n" + format_table(evaluation.breakdown)
     return RunResult(run, evaluation, metric, seconds, line)

@@ -22,6 +22,7 @@ class Evaluation:
     scores: dict[str, float]
     breakdown: list[dict[str, Any]] = field(default_factory=list)  # one row per task, length bucket, class...
     breakdown_name: str = "breakdown"  # the table's file stem in the run folder
+    scored_on: str = "test"  # what the scores measure, as the summary line names it ("training" where no test set)
 
 
 def write_breakdown(evaluation: Evaluation, folder: Path) -> Path | None:

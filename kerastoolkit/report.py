@@ -118,15 +118,23 @@ def plot_confusion(matrix: np.ndarray, class_names: Sequence[str], path: Path, t
 
 
 def summary_line(
-    recipe: str, metric: str, score: float, published: Published | None, seconds: float, folder: str
+    recipe: str,
+    metric: str,
+    score: float,
+    published: Published | None,
+    seconds: float,
+    folder: str,
+    scored_on: str = "test",
 ) -> str:
     """`mnist_conv  test accuracy 99.58%  (published 99.50%, reached)  312 s  -> saved_models/...`
 
-    or, where lower is better: `babi_memn2n  test error 0.10%  (published 0.0%, lower is better, not reached) ...`
+    or, where lower is better: `babi_memn2n  test error 0.10%  (published 0.0%, lower is better, not reached) ...`;
+    `scored_on` names what the score measures (`xor  training accuracy 100.00% ...`).
     """
     target = ""
     if published is not None:
         verdict = "reached" if published.reached(score) else "not reached"
         better = ", lower is better" if published.lower_is_better else ""
         target = f"  (published {published.format()}{better}, {verdict})"
-    return f"{recipe}  test {metric} {format_score(score, published, metric)}{target}  {seconds:.0f} s  -> {folder}"
+    shown = format_score(score, published, metric)
+    return f"{recipe}  {scored_on} {metric} {shown}{target}  {seconds:.0f} s  -> {folder}"

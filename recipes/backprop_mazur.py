@@ -315,7 +315,8 @@ def evaluate(model: keras.Model, data: Splits, config: Config) -> Evaluation:
         **trained_figures(model, x, t, config.steps),
     }
     post = post_figures(config)
-    return Evaluation(figures, [_row(name, value, post) for name, value in figures.items()], "figures")
+    rows = [_row(name, value, post) for name, value in figures.items()]
+    return Evaluation(figures, rows, "figures", scored_on="training")  # the post's one example
 
 
 def report(model: keras.Model, data: Splits, config: Config, evaluation: Evaluation, folder: Path) -> None:

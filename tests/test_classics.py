@@ -103,7 +103,7 @@ def test_kt_run_backprop_mazur_leaves_a_complete_run(tmp_path):
     assert "Step 10,000: error 0.0000351085 in its forward pass, before its update" in out
     summary = out.strip().splitlines()[-1]
     assert summary.startswith(
-        "backprop_mazur  test error_after_10000 0.0000351019  (published 0.0000351085, lower is better, reached)"
+        "backprop_mazur  training error_after_10000 0.0000351019  (published 0.0000351085, lower is better, reached)"
     )
     (folder,) = (tmp_path / "backprop_mazur").iterdir()
     for name in ("config.json", "history.csv", "metrics.json", "model.keras", "figures.csv", "error.png"):
@@ -143,7 +143,7 @@ def test_xor_needs_a_hidden_layer(xor_runs, seed):
     result = xor_runs[seed]
     assert result.scores["accuracy"] == 1.0  # 4 of 4
     assert result.scores["perceptron_accuracy"] <= 0.75  # one line: at most 3 of 4
-    assert result.summary.startswith("xor  test accuracy 100.00%  (published 100%, reached)")
+    assert result.summary.startswith("xor  training accuracy 100.00%  (published 100%, reached)")
     folder = result.run.path
     for name in ("decision_boundary.png", "points.csv", "perceptron.json", "model.keras", "history.csv"):
         assert (folder / name).stat().st_size > 0, name
@@ -151,12 +151,14 @@ def test_xor_needs_a_hidden_layer(xor_runs, seed):
         assert {row["stage"] for row in csv.DictReader(f)} == {"perceptron", "hidden"}
     metrics = json.loads((folder / "metrics.json").read_text())
     assert metrics["test"] == result.scores and len(metrics["breakdown"]["rows"]) == 4
+    assert metrics["scored_on"] == "training"
 
 
 def test_xor_saved_model_is_the_hidden_net(xor_runs):
     folder = xor_runs[0].run.path
     again = evaluate_run(folder, get_recipe("xor"))
     assert again.scores["accuracy"] == 1.0
+    assert again.summary.startswith("xor  training accuracy 100.00%")  # kt eval names the four points as training
     assert "perceptron" not in again.evaluation.breakdown[0]  # no blank column: kt eval scores the hidden net only
     assert set(xor_runs[0].evaluation.breakdown[0]) == {"x1", "x2", "target", "perceptron", "hidden"}
     assert [layer.name for layer in xor.build_model(xor.Config()).layers] == ["hidden", "output"]

@@ -257,6 +257,11 @@ def test_summary_line_without_a_target():
     assert summary_line("toy", "loss", 0.123456, None, 0.4, "r/") == "toy  test loss 0.1235  0 s  -> r/"
 
 
+def test_summary_line_names_what_was_scored():
+    line = summary_line("toy", "loss", 0.123456, None, 0.4, "r/", scored_on="training")
+    assert line == "toy  training loss 0.1235  0 s  -> r/"
+
+
 def test_read_asset_errors_are_run_dir_errors(tmp_path):
     run = create_run(tmp_path, "toy", {"recipe": "toy"})
     run.write_asset("vocabulary", {"words": ["<pad>"]})
