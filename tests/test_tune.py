@@ -85,6 +85,7 @@ def test_a_finished_search_resumed_runs_no_new_trial(search):
         (["learning_rate=0..0.5:log"], "a log range needs a low end above 0"),
         (["learning_rate=0.01..0.5"], "--algorithm grid needs"),
         ([], "nothing to search"),
+        (["learning_rate=0.1/0.2"], "the choices of learning_rate are separated by commas (learning_rate=0.1,0.2)"),
         (["learning_rate=0.1,0.2", "validation_size=0"], "no validation split here (validation_size=0), and kt tune"),
         (["learning_rate=0.1,0.2", "--objective", "accuracy"], "never the test set"),
         (["learning_rate=0.1,0.2", "--objective", "val_nosuch"], "val_nosuch is not a validation score of"),

@@ -51,6 +51,8 @@ def is_range(item: str, hints: dict[str, Any]) -> bool:
 def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
     """The dimensions searched and the base config (defaults with the fixed overrides) from KEY=VALUE items."""
     hints = typing.get_type_hints(type(config))
+    for item in items:
+        _refuse_slashed_scalar(item, hints)
     ranges = [item for item in items if is_range(item, hints)]
     base = apply_overrides(config, [item for item in items if not is_range(item, hints)])
     dimensions, seen = [], set()
@@ -71,6 +73,16 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
             "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C,D)"
         )
     return dimensions, base
+
+
+def _refuse_slashed_scalar(item: str, hints: dict[str, Any]) -> None:
+    """`learning_rate=0.1/0.2` means choices given with the list-valued separator: say which one to use."""
+    name, _, text = item.partition("=")
+    if name in hints and not is_list_valued(hints[name]) and "/" in text:
+        raise ConfigError(
+            f"{item}: the choices of {name} are separated by commas ({name}={text.replace('/', ',')}); "
+            "'/' separates the choices of a list-valued hyperparameter"
+        )
 
 
 def _dimension(name: str, tp: Any, text: str) -> Dimension:
