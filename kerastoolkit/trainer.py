@@ -182,18 +182,8 @@ class Trainer:
         `seed` (default: the run's) sets the stage's shuffling and distortions: a committee member's own.
         `best_by` is the validation score whose best epoch's weights are kept as `run.best_weights(stage)`.
         """
-        weights = self.run.stage_weights(stage)
         if self.finished(stage):  # by an earlier attempt of this run
-            optimizer = getattr(model, "optimizer", None)
-            if optimizer is not None and not optimizer.built:  # the file holds its variables: build them to load
-                with self.strategy.scope():  # beside the model's variables (mirrored ones under mirrored)
-                    optimizer.build(model.trainable_variables)
-            try:
-                model.load_weights(weights)
-            except (OSError, ValueError) as exc:  # h5py and keras on a truncated or foreign file
-                raise RunDirError(
-                    f"{weights} is damaged ({first_line(exc)}); delete it to train stage {stage} again, then resume"
-                ) from None
+            self._load_finished(model, stage)
             return
         epochs = epochs or self.config.epochs
         backup = self.run.backup_dir / stage
@@ -230,10 +220,24 @@ class Trainer:
                 EpochSeeds(seed),
                 history,
                 *checkpoint,
-                StageWeights(weights),
+                StageWeights(self.run.stage_weights(stage)),
                 keras.callbacks.BackupAndRestore(str(backup), double_checkpoint=True),
                 keras.callbacks.TensorBoard(str(self.run.logs_dir / stage), write_graph=False),
                 *(callbacks or []),
                 *self.extra_callbacks,
             ],
         )
+
+    def _load_finished(self, model: keras.Model, stage: str) -> None:
+        """Load the weights (and optimizer state) a finished `stage` left, refusing a damaged file in one line."""
+        weights = self.run.stage_weights(stage)
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None and not optimizer.built:  # the file holds its variables: build them to load
+            with self.strategy.scope():  # beside the model's variables (mirrored ones under mirrored)
+                optimizer.build(model.trainable_variables)
+        try:
+            model.load_weights(weights)
+        except (OSError, ValueError) as exc:  # h5py and keras on a truncated or foreign file
+            raise RunDirError(
+                f"{weights} is damaged ({first_line(exc)}); delete it to train stage {stage} again, then resume"
+            ) from None
