@@ -276,27 +276,36 @@ def parse_stories(
             position[line_id] = len(story)
             story.append(words)
             continue
-        fields = text.split("\t")
-        if len(fields) != 3:
-            raise bad(number, line, "a question line is 'ID question?<TAB>answer<TAB>supporting IDs'")
-        question, answer, support = tuple(tokenize(fields[0])), fields[1].strip().lower(), fields[2].split()
-        if not question or not answer or any(c.isspace() for c in answer):
-            raise bad(number, line, "a question needs words and a one-word answer")
-        for fact in support:
-            if not fact.isdigit() or int(fact) not in position:
-                raise bad(number, line, f"supporting fact {fact!r} is not a statement of this story before it")
-        start = 0 if memory_size is None else max(0, len(story) - memory_size)
-        indices = (position[int(fact)] - start for fact in support)
-        examples.append(
-            Example(
-                story=tuple(story[start:]),
-                question=question,
-                answer=answer,
-                supporting=tuple(i for i in indices if i >= 0),
-                task=task,
-            )
-        )
+        try:
+            examples.append(_question_example(text, story, position, memory_size, task))
+        except ValueError as exc:
+            raise bad(number, line, str(exc)) from None
     return examples
+
+
+def _question_example(
+    text: str, story: list[tuple[str, ...]], position: dict[int, int], memory_size: int | None, task: int
+) -> Example:
+    """The Example of a question line's `text` ('question?<TAB>answer<TAB>supporting IDs') asked after `story`;
+    a ValueError says what is malformed."""
+    fields = text.split("\t")
+    if len(fields) != 3:
+        raise ValueError("a question line is 'ID question?<TAB>answer<TAB>supporting IDs'")
+    question, answer, support = tuple(tokenize(fields[0])), fields[1].strip().lower(), fields[2].split()
+    if not question or not answer or any(c.isspace() for c in answer):
+        raise ValueError("a question needs words and a one-word answer")
+    for fact in support:
+        if not fact.isdigit() or int(fact) not in position:
+            raise ValueError(f"supporting fact {fact!r} is not a statement of this story before it")
+    start = 0 if memory_size is None else max(0, len(story) - memory_size)
+    indices = (position[int(fact)] - start for fact in support)
+    return Example(
+        story=tuple(story[start:]),
+        question=question,
+        answer=answer,
+        supporting=tuple(i for i in indices if i >= 0),
+        task=task,
+    )
 
 
 def load_task(
