@@ -153,6 +153,11 @@ def run_recipe(
     if run is None and chief:
         check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
+    build = model_builder(module, data)
+    trained = scaled_learning_rate(module, config)
+    keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
+    with distribution.scope():
+        model = build(trained)  # before the run folder too: a model too large for memory leaves no folder
     # Another worker of a cluster runs the same steps (they are collective) in a folder of its own, deleted at the end.
     worker_root = None if chief else Path(tempfile.mkdtemp(prefix="kt-worker-"))
     chief_run = run
@@ -169,7 +174,8 @@ def run_recipe(
         if worker_root is not None and chief_run is not None:  # resumed: where the chief's backup says
             _copy_resume_state(chief_run, run)
     try:
-        result = _train_and_finish(recipe, config, run, data, seed, distribution, callbacks, started, chief)
+        trainer = Trainer(run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
+        result = _train_and_finish(recipe, config, model, data, trainer, started, chief)
     finally:
         if worker_root is not None:
             shutil.rmtree(worker_root, ignore_errors=True)
@@ -187,29 +193,15 @@ def _copy_resume_state(source: Run, target: Run) -> None:
 
 
 def _train_and_finish(
-    recipe: RecipeInfo,
-    config: Any,
-    run: Run,
-    data: Any,
-    seed: int,
-    distribution: tf.distribute.Strategy,
-    callbacks: list[keras.callbacks.Callback] | None,
-    started: float,
-    chief: bool,
+    recipe: RecipeInfo, config: Any, model: keras.Model, data: Any, trainer: Trainer, started: float, chief: bool
 ) -> RunResult:
-    module = recipe.module
+    """Train the freshly built `model` in the trainer's run folder, then score and save it (`finish_run`)."""
     for name, value in (getattr(data, "assets", None) or {}).items():
-        run.write_asset(name, value)
-    keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
-    build = model_builder(module, data)
-    trained = scaled_learning_rate(module, config)
-    with distribution.scope():
-        model = build(trained)
-    trainer = Trainer(run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
+        trainer.run.write_asset(name, value)
     if not chief:
         trainer.verbose = 0
-    model = train_recipe(recipe, model, data, trained, trainer)
-    result = finish_run(recipe, run, model, data, config, seed, started, distribution)
+    model = train_recipe(recipe, model, data, trainer.config, trainer)
+    result = finish_run(recipe, trainer.run, model, data, config, trainer.seed, started, trainer.strategy)
     return dataclasses.replace(result, chief=chief)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class KtError(Exception):
     """A mistake in the user's input or environment: bad name, option, file or dataset."""
@@ -37,3 +39,16 @@ def first_line(exc: BaseException) -> str:
     """The first line of an exception's message (its type's name when it has none), for a one-line error."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is the machine running out of memory: Python's MemoryError, or TensorFlow's
+    ResourceExhaustedError (matched by name, so that checking does not import TensorFlow)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
+
+
+def out_of_memory(exc: BaseException) -> KtError:
+    """The one-line error for a model or batch too large for this machine's memory (a size set too large)."""
+    shape = re.search(r"OOM when allocating tensor with shape\s*\[[^\]]*\]", str(exc))
+    what = shape.group(0) if shape else first_line(exc)[:200]
+    return KtError(f"out of memory ({what}): give smaller sizes (units, filters, batch_size) or use a larger machine")

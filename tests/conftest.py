@@ -2,7 +2,7 @@
 
 - `KT_CACHE_DIR` points at a fresh session-wide temporary folder for the whole session, module fixtures included
   (autouse), so tests never read or write the user's cache (prepared tensorflow-datasets data, vectors caches...).
-- `shared_data_dir`: the real data folder, `$KT_DATA_DIR`.
+- `shared_data_dir`: the real data folder, `$KT_DATA_DIR`; `mnist_prepared`: the same, MNIST prepared for tfds.
 - `require_data(path)`: call it before using a real data file. A missing file skips the test, or FAILS it when
   `KT_REQUIRE_DATA=1` (set in CI and on machines that have the data, so a misconfigured folder cannot turn the
   data tests into silent skips).
@@ -54,3 +54,13 @@ def shared_data_dir() -> Path:
     if not value:
         return require_data(Path("<KT_DATA_DIR is not set>"))
     return require_data(Path(value).expanduser())
+
+
+@pytest.fixture(scope="session")
+def mnist_prepared(shared_data_dir: Path) -> Path:
+    """MNIST's records prepared in the session's cache before a test that wants stderr to be one error line (the
+    first preparation prints its progress there), whichever tests run first."""
+    from kerastoolkit.data.mnist import load_splits
+
+    load_splits("mnist", data_dir=shared_data_dir)
+    return shared_data_dir

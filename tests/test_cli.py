@@ -187,6 +187,12 @@ def test_bad_override_lists_valid_keys(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
+def test_a_model_too_large_for_memory_is_one_line_and_leaves_no_run_folder(tmp_path, mnist_prepared):
+    args = ["run", "recipe", "mnist_mlp", "hidden_units=99999999999", "epochs=1", "train_limit=64", "test_limit=64"]
+    assert_user_error([*args, "--runs-dir", str(tmp_path)], "out of memory (OOM when allocating tensor with shape[784,")
+    assert not any(tmp_path.iterdir())
+
+
 def test_missing_data_offline_names_file_url_and_data_dir(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")

@@ -17,16 +17,6 @@ TINY = ["epochs=1", "batch_size=64", "train_limit=500", "validation_size=200", "
 
 
 @pytest.fixture(scope="module")
-def mnist_prepared(shared_data_dir):
-    """MNIST's records prepared in the session's cache before a test that wants stderr to be one error line (the
-    first preparation prints its progress there), whichever tests run first."""
-    from kerastoolkit.data.mnist import load_splits
-
-    load_splits("mnist", data_dir=shared_data_dir)
-    return shared_data_dir
-
-
-@pytest.fixture(scope="module")
 def search(tmp_path_factory, shared_data_dir):
     runs_dir = tmp_path_factory.mktemp("tune")
     args = ["tune", "recipe", "mnist_softmax", "learning_rate=0.01..0.5:log", *TINY, "--trials", "3", "--seed", "2"]

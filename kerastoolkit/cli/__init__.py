@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from kerastoolkit import __version__
-from kerastoolkit.errors import KtError
+from kerastoolkit.errors import KtError, is_out_of_memory, out_of_memory
 
 _state = {"debug": False}
 
@@ -44,7 +44,12 @@ class KtGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except Exception as exc:
+                if is_out_of_memory(exc):
+                    raise out_of_memory(exc) from exc
+                raise
         except KtError as exc:
             if _state["debug"]:
                 traceback.print_exc()
