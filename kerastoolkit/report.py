@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from kerastoolkit.fileio import atomic_path
+from kerastoolkit.errors import InputError
+from kerastoolkit.fileio import atomic_path, unwritable_reason
 from kerastoolkit.registry import Published, format_score
 
 
@@ -35,11 +36,32 @@ def pyplot() -> Any:
     return plt
 
 
+def image_format(path: Path, option: str) -> str:
+    """The image format `path` names by its suffix (png without one), for a picture the user asked for with
+    `option`; InputError if matplotlib cannot write that format or the folder cannot be written."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    chosen = _suffix_format(path)
+    if not path.name or chosen not in formats:
+        raise InputError(f"{option} {path}: give an image file name ending in .{', .'.join(sorted(formats))}")
+    reason = unwritable_reason(path.parent)
+    if reason:
+        raise InputError(f"cannot write {option} {path}: {reason}")
+    return chosen
+
+
+def _suffix_format(path: Path) -> str:
+    return path.suffix.lstrip(".").lower() or "png"
+
+
 def save_figure(fig: Any, path: Path) -> None:
-    """Write `fig` to `path` atomically and close it."""
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    pyplot().close(fig)
+    """Write `fig` to `path` atomically (format from its suffix, png without one) and close it."""
+    try:
+        with atomic_path(path) as tmp:  # the temporary name's suffix is random: name the format
+            fig.savefig(tmp, format=_suffix_format(path), dpi=120, bbox_inches="tight")
+    finally:
+        pyplot().close(fig)
 
 
 def _stage_starts(history: Sequence[dict[str, Any]]) -> list[tuple[int, str]]:

@@ -21,7 +21,7 @@ import click
 
 from kerastoolkit.errors import InputError
 from kerastoolkit.evaluation import Evaluation
-from kerastoolkit.fileio import unwritable_reason, write_text
+from kerastoolkit.fileio import write_text
 from kerastoolkit.options import FiniteFloatRange
 from kerastoolkit.translation import scoring
 from kerastoolkit.translation.data import TranslationSplits
@@ -160,9 +160,10 @@ def predict(
         sentences = tuple(line.rstrip("\n") for line in sys.stdin if line.strip())
     if not sentences:
         raise InputError("nothing to translate: give English sentences as arguments or one per line on stdin")
-    reason = unwritable_reason(Path(attention).resolve().parent) if attention else None
-    if reason:  # before the sentences are translated
-        raise InputError(f"--attention {attention}: cannot write there ({reason})")
+    if attention:  # before the sentences are translated
+        from kerastoolkit.report import image_format
+
+        image_format(Path(attention), "--attention")
     translator = Translator.from_saved(saved)
     translations = translator.translate(list(sentences), width, length_penalty)  # all checked before printing
     if attention:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from kerastoolkit.errors import VectorsError
-from kerastoolkit.fileio import atomic_path, unwritable_reason
+from kerastoolkit.fileio import atomic_path
 from kerastoolkit.vectors.wordvectors import WordVectors
 
 
@@ -23,29 +23,14 @@ def project(vectors: WordVectors, words: Sequence[str]) -> np.ndarray:
     return centred @ components[:2].T
 
 
-def image_format(out: Path) -> str:
-    """The image format `out` names by its suffix (png without one); VectorsError if it is unknown or `out`
-    cannot be written."""
-    from matplotlib.backend_bases import FigureCanvasBase
-
-    formats = FigureCanvasBase.get_supported_filetypes()
-    image_format = out.suffix.lstrip(".").lower() or "png"
-    if not out.name or image_format not in formats:
-        raise VectorsError(f"--out {out}: give an image file name ending in .{', .'.join(sorted(formats))}")
-    reason = unwritable_reason(out.parent)
-    if reason:
-        raise VectorsError(f"cannot write --out {out}: {reason}")
-    return image_format
-
-
 def plot(vectors: WordVectors, words: Sequence[str], out: str | os.PathLike) -> Path:
     """Draw `words` (pairs in order: king queen man woman ...) with arrows from the first to the second of each
     pair and save the figure to `out` (format from its suffix)."""
-    from kerastoolkit.report import pyplot
+    from kerastoolkit.report import image_format, pyplot
 
     plt = pyplot()
     out_path = Path(out)
-    out_format = image_format(out_path)
+    out_format = image_format(out_path, "--out")
     xy = project(vectors, words)
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.scatter(xy[:, 0], xy[:, 1], color="tab:blue")
