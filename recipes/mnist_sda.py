@@ -34,21 +34,22 @@ epochs without a lower validation error (`watch=loss`: loss) and keeps the best 
 patience grows with the best iteration, and it watches the validation error too. The tutorial's weights start
 uniform in +-4 sqrt(6 / (fan_in + fan_out)) and the softmax layer at zero, as here.
 
-What it reaches here (docs/RESULTS.md, two idle CPU cores): with the defaults, 1.33% +- 0.07 test error over seeds
-0, 1 and 2 (1.29%, 1.41%, 1.29%; 26.5 minutes a run, 14.5 of pretraining); the 1.28% target is not met on the mean
-(two seeds are one image short). With 15 pretraining epochs a layer: 1.36% (1.37%, 1.40%, 1.30%). With
-`corruption=0.25,0.25,0.25`: 1.31% +- 0.08 (1.24%, 1.40%, 1.30%), tied with the default on validation. With the
-fine-tuning step size decayed to 0 by a cosine (`schedule=cosine epochs=60 patience=60`): 1.32% +- 0.05 (1.28%,
-1.37%, 1.30%), tied on validation too (98.97% on the mean either way). Three layers of 2000 units
-(`hidden=2000,2000,2000`, seed 0, four times the time) were two images ahead on validation (98.98% against 98.94%),
-and with the paper's 25% noise one image behind (98.92%); 60 pretraining epochs a layer (seed 0) were three images
-ahead (99.00%), a pretraining step of 0.1 (seed 0) four (99.02%), and both together two (98.98%; its one seed's test
-error, 1.26%, seen and not used): each too few to go on to more seeds. From random weights (`pretrain=false`, seed
-0): 1.68%. Watching the validation loss instead (`watch=loss`, an earlier default) gave 1.51% pretrained against
-2.08% from random weights: the loss is lowest at epoch 10, while the validation error goes on falling to about epoch
-40. With `labels=1000`: 8.41% pretrained (3 seeds) against 12.75% from random weights (2 seeds; the third diverged
-at 1.5 and stayed at chance): `learning_rate=0.5` is the safer choice for `pretrain=false` on few labels (both at
-0.5, with 15 pretraining epochs a layer: 8.83% against 12.93%, 3 seeds each).
+What it reaches here (docs/RESULTS.md, two idle CPU cores): with the defaults, 1.31% +- 0.06 test error over seeds
+0-4 (1.29%, 1.41%, 1.29%, 1.27%, 1.29%; 26.5 minutes a run, 14.5 of pretraining); the 1.28% target is not met on the
+mean (four seeds are within one image of it). Over seeds 0-2 (the comparisons below): 1.33% +- 0.07. With 15
+pretraining epochs a layer: 1.36% (1.37%, 1.40%, 1.30%). With `corruption=0.25,0.25,0.25`: 1.31% +- 0.08 (1.24%,
+1.40%, 1.30%), tied with the default on validation. With the fine-tuning step size decayed to 0 by a cosine
+(`schedule=cosine epochs=60 patience=60`): 1.32% +- 0.05 (1.28%, 1.37%, 1.30%), tied on validation too (98.97% on
+the mean either way). Three layers of 2000 units (`hidden=2000,2000,2000`, seed 0, four times the time) were two
+images ahead on validation (98.98% against 98.94%), and with the paper's 25% noise one image behind (98.92%); 60
+pretraining epochs a layer (seed 0) were three images ahead (99.00%), a pretraining step of 0.1 (seed 0) four
+(99.02%), and both together two (98.98%; its one seed's test error, 1.26%, seen and not used): each too few to go on
+to more seeds. From random weights (`pretrain=false`, seed 0): 1.68%. Watching the validation loss instead
+(`watch=loss`, an earlier default) gave 1.51% pretrained against 2.08% from random weights: the loss is lowest at
+epoch 10, while the validation error goes on falling to about epoch 40. With `labels=1000`: 8.41% pretrained (3
+seeds) against 12.75% from random weights (2 seeds; the third diverged at 1.5 and stayed at chance):
+`learning_rate=0.5` is the safer choice for `pretrain=false` on few labels (both at 0.5, with 15 pretraining epochs
+a layer: 8.83% against 12.93%, 3 seeds each).
 """
 
 from __future__ import annotations
