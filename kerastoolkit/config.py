@@ -208,9 +208,9 @@ def _check_bounds(name: str, value: Any, metadata: Mapping[str, Any]) -> None:
             raise ConfigError(f"{name}={value} is {message} {bound:g}")
 
 
-def validate(config: Any) -> None:
-    """Check each field's type and bounds (floats must be finite), then the Config's own `check()` of how its
-    fields go together, if it has one; raise ConfigError naming the field."""
+def validate(config: Any, *, together: bool = True) -> None:
+    """Check each field's type and bounds (floats must be finite), then (unless `together` is false) the Config's
+    own `check()` of how its fields go together, if it has one; raise ConfigError naming the field."""
     hints = _hints(type(config))
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -219,7 +219,7 @@ def validate(config: Any) -> None:
         metadata = _metadata(type(config), f.name)
         for item in value if isinstance(value, tuple) else (value,):
             _check_bounds(f.name, item, metadata)
-    if hasattr(config, "check"):
+    if together and hasattr(config, "check"):
         config.check()
 
 
@@ -243,8 +243,9 @@ def last_wins(overrides: Iterable[str]) -> list[str]:
     return list({item.partition("=")[0]: item for item in overrides}.values())
 
 
-def apply_overrides(config: C, overrides: Iterable[str]) -> C:
-    """Return a copy of `config` with each KEY=VALUE applied, parsed to the field's type, then validated."""
+def apply_overrides(config: C, overrides: Iterable[str], *, together: bool = True) -> C:
+    """Return a copy of `config` with each KEY=VALUE applied, parsed to the field's type, then validated (how the
+    fields go together too, unless `together` is false: `kt tune` checks that once the searched values are in)."""
     cls = type(config)
     hints = _hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
@@ -262,7 +263,7 @@ def apply_overrides(config: C, overrides: Iterable[str]) -> C:
         except ValueError as exc:
             raise ConfigError(f"bad value for {key} ({type_name(hints[key])}): {text!r}: {exc}") from None
     updated = dataclasses.replace(config, **changes)
-    validate(updated)
+    validate(updated, together=together)
     return updated
 
 

@@ -75,6 +75,8 @@ def test_a_finished_search_resumed_runs_no_new_trial(search):
         (["learning_rate=0..0.5:log"], "a log range needs a low end above 0"),
         (["learning_rate=0.01..0.5"], "--algorithm grid needs"),
         ([], "nothing to search"),
+        (["learning_rate=0.1,0.2", "learning_rate=0.3"], "learning_rate is both fixed and searched"),
+        (["learning_rate=0.3", "learning_rate=0.1..0.2"], "learning_rate is both fixed and searched"),
         (["learning_rate=0.1/0.2"], "the choices of learning_rate are separated by commas (learning_rate=0.1,0.2)"),
         (["learning_rate=0.1,0.2", "validation_size=0"], "no validation split here (validation_size=0), and kt tune"),
         (["learning_rate=0.1,0.2", "--objective", "accuracy"], "never the test set"),
@@ -182,6 +184,22 @@ def test_a_list_valued_hyperparameter_is_searched_among_lists_split_by_slashes(t
 def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, mnist_prepared, choice, message):
     assert_user_error(["tune", "recipe", "mnist_autoencoder", choice, *TINY, "--runs-dir", str(tmp_path)], message)
     assert not list(tmp_path.iterdir())
+
+
+def test_searched_values_are_checked_together_not_against_the_defaults():
+    from kerastoolkit.errors import ConfigError
+    from kerastoolkit.registry import get_recipe
+    from kerastoolkit.tuning.space import parse_space
+
+    config = get_recipe("mnist_sda").config_class()  # hidden 1000,1000,1000: three layers by default
+    dimensions, base = parse_space(config, ["hidden=10/20", "corruption=0.1"])  # one layer in every choice
+    assert [d.choices for d in dimensions] == [((10,), (20,))] and (base.hidden, base.corruption) == ((10,), (0.1,))
+    _, base = parse_space(config, ["hidden=10,10/20,20", "corruption=0.1,0.2/0.3,0.3"])
+    assert (base.hidden, base.corruption) == ((10, 10), (0.1, 0.2))
+    with pytest.raises(ConfigError, match=r"^hidden=20,20 with the other searched values at their first choices: "):
+        parse_space(config, ["hidden=10/20,20", "corruption=0.1"])
+    with pytest.raises(ConfigError, match=r"^the searched values' first choices together \(hidden=10,10\): corrupt"):
+        parse_space(config, ["hidden=10,10/20", "corruption=0.1"])
 
 
 def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, tmp_path):

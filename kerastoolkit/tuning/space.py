@@ -49,12 +49,17 @@ def is_range(item: str, hints: dict[str, Any]) -> bool:
 
 
 def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
-    """The dimensions searched and the base config (defaults with the fixed overrides) from KEY=VALUE items."""
+    """The dimensions searched and the base config from KEY=VALUE items: the defaults with the fixed overrides
+    and each dimension's first choice (low end), checked together; every other choice is checked on top of it."""
     hints = typing.get_type_hints(type(config))
     for item in items:
         _refuse_slashed_scalar(item, hints)
     ranges = [item for item in items if is_range(item, hints)]
-    base = apply_overrides(config, [item for item in items if not is_range(item, hints)])
+    fixed = {item.partition("=")[0] for item in items if not is_range(item, hints)}
+    both = sorted(fixed & {item.partition("=")[0] for item in ranges})
+    if both:
+        raise ConfigError(f"{both[0]} is both fixed and searched; give it once, as a value or as a search")
+    base = apply_overrides(config, [item for item in items if not is_range(item, hints)], together=False)
     dimensions, seen = [], set()
     for item in ranges:
         name, _, text = item.partition("=")
@@ -65,14 +70,32 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
             raise ConfigError(f"{name} is searched twice")
         seen.add(name)
         dimension = _dimension(name, hints[name], text)
-        for value in _extremes(dimension):
-            apply_overrides(base, [f"{name}={value_text(value)}"])  # bounds and types, as a fixed override would be
+        for value in _extremes(dimension):  # bounds and types, as a fixed override would be
+            apply_overrides(base, [f"{name}={value_text(value)}"], together=False)
         dimensions.append(dimension)
     if not dimensions:
         raise ConfigError(
             "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C,D)"
         )
-    return dimensions, base
+    return dimensions, _checked_together(base, dimensions)
+
+
+def _checked_together(base: Any, dimensions: list[Dimension]) -> Any:
+    """`base` with every dimension at its first choice, checked as a whole; then each other choice on top of that,
+    so that values which cannot go together (2 hidden layers, 3 corruption levels) are refused before a trial."""
+    firsts = [f"{d.name}={value_text(_extremes(d)[0])}" for d in dimensions]
+    try:
+        base = apply_overrides(base, firsts)
+    except ConfigError as exc:
+        raise ConfigError(f"the searched values' first choices together ({' '.join(firsts)}): {exc}") from None
+    for dimension in dimensions:
+        for value in _extremes(dimension)[1:]:
+            item = f"{dimension.name}={value_text(value)}"
+            try:
+                apply_overrides(base, [item])
+            except ConfigError as exc:
+                raise ConfigError(f"{item} with the other searched values at their first choices: {exc}") from None
+    return base
 
 
 def _refuse_slashed_scalar(item: str, hints: dict[str, Any]) -> None:
