@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,6 +211,37 @@ def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, t
     assert_user_error([*resume, "--runs-dir", str(tmp_path)], "drop --runs-dir")
     (tmp_path / "tune.json").write_text("[1, 2]")
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(tmp_path)], "tune.json is damaged")
+
+
+@pytest.mark.parametrize("damaged", ["oracle.json", "tuner0.json", "trial_0/trial.json"])
+def test_a_damaged_keras_tuner_file_is_one_line_on_resume(search, tmp_path, damaged):
+    folder = tmp_path / search[0].name
+    shutil.copytree(search[0], folder)
+    (folder / damaged).write_text("{bad")
+    message = f"{folder} is damaged: keras-tuner cannot read the search it saved"
+    assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"trials": -1}, {"space": [{"name": "learning_rate", "kind": "cube"}]}, {"space": "x"}, {"algorithm": "guess"}],
+)
+def test_a_tune_json_with_damaged_settings_is_refused_on_resume(search, tmp_path, change):
+    folder = tmp_path / search[0].name
+    shutil.copytree(search[0], folder)
+    spec = json.loads((folder / "tune.json").read_text())
+    (folder / "tune.json").write_text(json.dumps({**spec, **change}))
+    message = f"{folder / 'tune.json'} is damaged (not the search kt tune wrote)"
+    assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
+
+
+def test_a_tune_json_whose_base_does_not_load_is_refused_on_resume(search, tmp_path):
+    folder = tmp_path / search[0].name
+    shutil.copytree(search[0], folder)
+    spec = json.loads((folder / "tune.json").read_text())
+    (folder / "tune.json").write_text(json.dumps({**spec, "base": {**spec["base"], "epochs": "many"}}))
+    message = "tune.json is damaged: its base hyperparameters do not load (epochs='many' is not of type int)"
+    assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
 
 
 def test_searches_started_in_the_same_second_get_folders_of_their_own(tmp_path):

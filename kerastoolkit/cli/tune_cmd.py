@@ -16,8 +16,8 @@ from kerastoolkit.cli.recipes_cmd import RecipeCommand, _config_class
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option, given, runs_dir_option
 from kerastoolkit.registry import RecipeInfo, get_recipe
+from kerastoolkit.tuning.space import ALGORITHMS
 
-ALGORITHMS = ("grid", "random", "bayesian", "hyperband")
 SEARCH_OPTIONS = ("algorithm", "trials", "objective", "seed", "runs_dir")  # what tune.json of a search keeps
 
 

@@ -8,6 +8,8 @@ resumes from its last epoch (the Trainer's backup in its folder).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import time
@@ -21,7 +23,7 @@ import keras_tuner
 from kerastoolkit.config import from_dict, is_list_valued, parse_value, to_dict, value_text
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
-from kerastoolkit.errors import ConfigError
+from kerastoolkit.errors import ConfigError, first_line
 from kerastoolkit.fileio import write_json, write_text
 from kerastoolkit.keras_fixes import keras_tuner_plain_output
 from kerastoolkit.registry import RecipeInfo
@@ -30,7 +32,7 @@ from kerastoolkit.scores import direction
 from kerastoolkit.strategy import get_strategy
 from kerastoolkit.tables import aligned, csv_text
 from kerastoolkit.trainer import Trainer
-from kerastoolkit.tuning.space import Dimension
+from kerastoolkit.tuning.space import ALGORITHMS, Dimension
 
 SPEC_FILE = "tune.json"
 
@@ -162,9 +164,26 @@ def read_spec(folder: Path) -> dict[str, Any]:
         spec = json.loads((folder / SPEC_FILE).read_text())
     except (OSError, ValueError):
         raise ConfigError(f"{folder} is not a kt tuning folder (no readable {SPEC_FILE})") from None
-    if not isinstance(spec, dict) or any(key not in spec for key in SPEC_KEYS):
+    if not isinstance(spec, dict) or any(key not in spec for key in SPEC_KEYS) or not _sane(spec):
         raise ConfigError(f"{folder / SPEC_FILE} is damaged (not the search kt tune wrote)")
     return spec
+
+
+def _sane(spec: dict[str, Any]) -> bool:
+    """Whether the settings of a tune.json are of the kinds kt tune writes (its space parses, its counts count)."""
+    try:
+        dimensions = dimensions_of(spec)
+    except (TypeError, ValueError, AttributeError):
+        return False
+    counts = (spec["trials"], spec["seed"])
+    return (
+        bool(dimensions)
+        and all(d.kind in ("choice", "int", "float") for d in dimensions)
+        and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts)
+        and spec["trials"] >= 1
+        and spec["algorithm"] in ALGORITHMS
+        and isinstance(spec["base"], dict)
+    )
 
 
 def dimensions_of(spec: dict[str, Any]) -> list[Dimension]:
@@ -172,7 +191,11 @@ def dimensions_of(spec: dict[str, Any]) -> list[Dimension]:
 
 
 def base_config(recipe: RecipeInfo, spec: dict[str, Any]) -> Any:
-    return from_dict(recipe.module.Config, spec["base"])
+    """The hyperparameters every trial starts from; ConfigError naming tune.json when they do not load."""
+    try:
+        return from_dict(recipe.module.Config, spec["base"])
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{SPEC_FILE} is damaged: its base hyperparameters do not load ({first_line(exc)})") from None
 
 
 def validation_scores(recipe: RecipeInfo, base: Any, data: Any) -> list[str]:
@@ -239,7 +262,13 @@ def search(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) ->
     base = base_config(recipe, spec)
     space = hyperparameters(dimensions_of(spec))
     oracle = make_oracle(spec["algorithm"], spec, space, base)
-    tuner = RecipeTuner(recipe, base, data, spec["seed"], oracle, folder)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..."
+            tuner = RecipeTuner(recipe, base, data, spec["seed"], oracle, folder)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # json, and keras-tuner on its own files
+        raise ConfigError(
+            f"{folder} is damaged: keras-tuner cannot read the search it saved ({first_line(exc)}); start a new search"
+        ) from None
     keras_tuner_plain_output()
     tuner.search()
     return write_results(tuner, spec, folder)

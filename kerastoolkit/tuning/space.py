@@ -17,6 +17,8 @@ from typing import Any
 from kerastoolkit.config import apply_overrides, is_list_valued, parse_value, type_name, value_text
 from kerastoolkit.errors import ConfigError
 
+ALGORITHMS = ("grid", "random", "bayesian", "hyperband")  # keras-tuner's oracles `kt tune --algorithm` offers
+
 
 @dataclass(frozen=True)
 class Dimension:
