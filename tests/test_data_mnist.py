@@ -142,12 +142,17 @@ def test_a_download_that_fails_its_checksum_keeps_nothing_and_names_no_temporary
     assert not [f for f in tmp_path.rglob("*") if f.is_file()]  # no temporary file left either
 
 
-def test_a_damaged_prepared_copy_is_prepared_again(shared_data_dir: Path) -> None:
+@pytest.mark.parametrize("damage", ["cut short", "overwritten"])
+def test_a_damaged_prepared_copy_is_prepared_again(shared_data_dir: Path, damage: str) -> None:
     for key in MNIST_FILES:
         _real(shared_data_dir, MNIST_FILES, key)
     load_splits("mnist", validation_size=100, train_limit=500, test_limit=200)  # prepared (once a session)
     shard = tfds_cache_dir() / "kt_mnist" / "3.0.1" / "kt_mnist-test.tfrecord-00000-of-00001"
-    shard.write_bytes(shard.read_bytes()[:1000])  # cut short, as by a full disk or a bad copy
+    data = shard.read_bytes()
+    if damage == "cut short":  # as by a full disk or a bad copy
+        shard.write_bytes(data[:1000])
+    else:  # the same size, eight bytes flipped inside a record: tf.data would fail with DataLossError mid-run
+        shard.write_bytes(data[:4930] + bytes(b ^ 0xFF for b in data[4930:4938]) + data[4938:])
     splits = load_splits("mnist", validation_size=100, train_limit=500, test_limit=200)
     labels = np.array([label for _, label in splits.test.as_numpy_iterator()])
     np.testing.assert_array_equal(labels, load_arrays("mnist", "test")[1][:200])
