@@ -193,6 +193,35 @@ def test_a_model_too_large_for_memory_is_one_line_and_leaves_no_run_folder(tmp_p
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{nope", "is not a JSON file of hyperparameters"),
+        ("[1, 2]", "must hold a JSON object of hyperparameters"),
+        ('{"epochs": "abc"}', "config.json: epochs='abc' is not of type int"),
+        ('{"epochs": 1, "epochs": 2}', "config.json gives epochs twice"),
+        ('{"recipe": "mnist_mlp", "hyperparameters": {"epochs": 1}}', "a mnist_mlp run, not mnist_softmax"),
+    ],
+)
+def test_a_bad_config_file_is_one_line_naming_it(tmp_path, text, message):
+    (tmp_path / "config.json").write_text(text)
+    runs = tmp_path / "runs"
+    assert_user_error(
+        ["run", "recipe", "mnist_softmax", "--config", str(tmp_path / "config.json"), "--runs-dir", str(runs)], message
+    )
+    assert not runs.exists()
+
+
+def test_a_run_folders_config_json_gives_its_hyperparameters(tmp_path):
+    from kerastoolkit.cli.recipes_cmd import _config_from
+    from kerastoolkit.registry import get_recipe
+
+    saved = {"recipe": "mnist_softmax", "seed": 3, "hyperparameters": {"epochs": 2, "learning_rate": 0.25}}
+    (tmp_path / "config.json").write_text(json.dumps(saved))
+    config = _config_from(get_recipe("mnist_softmax"), str(tmp_path / "config.json"), ("epochs=4",))
+    assert (config.epochs, config.learning_rate) == (4, 0.25)  # KEY=VALUE still wins over the file
+
+
 def test_missing_data_offline_names_file_url_and_data_dir(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")

@@ -6,6 +6,7 @@ override and run folder has been checked: a recipe's Config is read without impo
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +127,7 @@ def run_group() -> None:
     "config_file",
     type=NonEmptyPath(dir_okay=False, exists=True),
     default=None,
-    help="Hyperparameters from a JSON file (e.g. kt tune's best.json); KEY=VALUE overrides win over it.",
+    help="Hyperparameters from a JSON file (kt tune's best.json, or a run's config.json); KEY=VALUE overrides win.",
 )
 @click.pass_context
 def run_recipe_command(
@@ -159,18 +160,17 @@ def run_recipe_command(
     if cpu_replicas is not None:
         check_cpu_replicas(cpu_replicas)
     recipe = get_recipe(name)
-    config_class = _config_class(recipe)
     if resume:
         _refuse_changes_on_resume(ctx, overrides)
         if config_file:
             raise ConfigError("a resumed run keeps the hyperparameters it started with; drop --config")
         run = open_unfinished_run(resume, recipe.name)
-        config = run.saved_config(config_class)
+        config = run.saved_config(_config_class(recipe))
         strategy = _resumed_strategy(ctx, run, strategy)
         epochs = None if recipe.trains_in_stages else config.epochs
         click.echo(f"resuming {resume}: {resume_point(run, epochs)}")
     else:
-        config = _config_from(config_class, config_file, overrides)
+        config = _config_from(recipe, config_file, overrides)
     if cpu_replicas is not None and strategy == "default":
         raise ConfigError("--cpu-replicas splits the CPU for --strategy mirrored; add --strategy mirrored")
     if strategy == "multi-worker":
@@ -189,21 +189,43 @@ def run_recipe_command(
         click.echo(result.summary)
 
 
-def _config_from(config_class: type, config_file: str | None, overrides: tuple[str, ...]) -> Any:
-    """The recipe's defaults, then the hyperparameters in `config_file` (JSON), then KEY=VALUE overrides."""
+def _config_from(recipe: RecipeInfo, config_file: str | None, overrides: tuple[str, ...]) -> Any:
+    """The recipe's defaults, then the hyperparameters in `config_file` (JSON: kt tune's best.json, or a run's
+    config.json), then KEY=VALUE overrides."""
     from kerastoolkit.config import apply_overrides, from_dict, to_dict
-    from kerastoolkit.fileio import read_json
 
+    config_class = _config_class(recipe)
     config = config_class()
     if config_file:
+        saved = _hyperparameters_in(config_file, recipe.name)
         try:
-            saved = read_json(config_file)
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"{config_file} is not a JSON file of hyperparameters: {exc}") from None
-        if not isinstance(saved, dict):
-            raise ConfigError(f"{config_file} must hold a JSON object of hyperparameters")
-        config = from_dict(config_class, {**to_dict(config), **saved})
+            config = from_dict(config_class, {**to_dict(config), **saved})
+        except ConfigError as exc:
+            raise ConfigError(f"{config_file}: {exc}") from None
     return apply_overrides(config, list(overrides))
+
+
+def _hyperparameters_in(config_file: str, recipe: str) -> dict[str, Any]:
+    """The JSON object of hyperparameters in `config_file`; a run's config.json gives its "hyperparameters"."""
+
+    def refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ConfigError(f"{config_file} gives {repeated[0]} twice")
+        return dict(pairs)
+
+    try:
+        saved = json.loads(Path(config_file).read_text(encoding="utf-8"), object_pairs_hook=refuse_repeats)
+    except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ConfigError(f"{config_file} is not a JSON file of hyperparameters: {exc}") from None
+    if not isinstance(saved, dict):
+        raise ConfigError(f"{config_file} must hold a JSON object of hyperparameters")
+    if isinstance(saved.get("hyperparameters"), dict) and "recipe" in saved:  # a run folder's config.json
+        if saved["recipe"] != recipe:
+            raise ConfigError(f"{config_file} holds the hyperparameters of a {saved['recipe']} run, not {recipe}")
+        return saved["hyperparameters"]
+    return saved
 
 
 def _refuse_changes_on_resume(ctx: click.Context, overrides: tuple[str, ...]) -> None:
