@@ -74,6 +74,7 @@ def test_a_finished_search_resumed_runs_no_new_trial(search):
         (["learning_rate=0.1..x"], "bad range for learning_rate"),
         (["learning_rate=0.01..0.5:cube"], "unknown range option"),
         (["learning_rate=0..0.5:log"], "a log range needs a low end above 0"),
+        (["learning_rate=0.1..0.2:step=0.5"], "a step of 0.5 does not fit between 0.1 and 0.2: only 0.1 would be"),
         (["learning_rate=0.01..0.5"], "--algorithm grid needs"),
         ([], "nothing to search"),
         (["learning_rate=0.1,0.2", "learning_rate=0.3"], "learning_rate is both fixed and searched"),

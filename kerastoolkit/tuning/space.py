@@ -133,6 +133,10 @@ def _dimension(name: str, tp: Any, text: str) -> Dimension:
         raise ConfigError(f"the range {name}={text} goes from {low} to {high}: its low end must be below its high end")
     if log and low <= 0:
         raise ConfigError(f"{name}={text}: a log range needs a low end above 0")
+    if step is not None and step > high - low:
+        raise ConfigError(
+            f"{name}={text}: a step of {step} does not fit between {low} and {high}: only {low} would be tried"
+        )
     return Dimension(name, "int" if tp is int else "float", low=low, high=high, step=step, log=log)
 
 
