@@ -63,7 +63,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from kerastoolkit.config import TrainingConfig, param
+from kerastoolkit.config import TrainingConfig, param, value_text
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 from kerastoolkit.errors import ConfigError
 from kerastoolkit.evaluation import Evaluation
@@ -115,8 +115,8 @@ class Config(TrainingConfig):
             raise ConfigError("hidden must list at least one layer size, such as hidden=1000,1000,1000")
         if len(self.corruption) != len(self.hidden):
             raise ConfigError(
-                f"corruption gives {len(self.corruption)} levels for {len(self.hidden)} hidden layers: "
-                "give one per layer"
+                f"corruption={value_text(self.corruption)} does not match hidden={value_text(self.hidden)}: "
+                "give one masking level per hidden layer"
             )
 
 

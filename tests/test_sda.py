@@ -204,7 +204,7 @@ def test_pca_with_every_component_reconstructs_exactly():
         ("mnist_sda", "corruption=0.1,1.5,0.3", "corruption=1.5 is too large: it must be below 1"),
         ("mnist_sda", "corruption=-0.1,0.2,0.3", "corruption=-0.1 is too small"),
         ("mnist_sda", "hidden=abc", "bad value for hidden"),
-        ("mnist_sda", "corruption=0.1,0.2", "corruption gives 2 levels for 3 hidden layers"),
+        ("mnist_sda", "corruption=0.1,0.2", "corruption=0.1,0.2 does not match hidden=1000,1000,1000"),
         ("mnist_sda", "labels=100000", "labels=100000 is more than the 55000 training images"),
         ("mnist_autoencoder", "units=30,x", "bad value for units"),
         ("mnist_autoencoder", "noise=1", "noise=1.0 is too large"),
