@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +232,8 @@ def restorable_epoch(backup: Path) -> int:
                     shutil.copyfile(source, tmp)
         return epoch
     if backup.exists():
+        if any(backup.iterdir()):  # a kill during the first backup, or files damaged since
+            print(f"{backup} holds no whole backup: stage {backup.name} starts again", file=sys.stderr)
         shutil.rmtree(backup)
     return 0
 

@@ -155,7 +155,7 @@ def test_resume_point_names_the_unfinished_stage_and_the_next_epoch(tmp_path):
     assert resume_point(run, None) == "after the finished stages finetune, pretrain"
 
 
-def test_a_backup_a_kill_left_half_written_gives_back_its_last_whole_pair(tmp_path):
+def test_a_backup_a_kill_left_half_written_gives_back_its_last_whole_pair(tmp_path, capsys):
     backup = tmp_path / "backup" / "train"
     _write_backup(backup, 1, ".bkp")
     _write_backup(backup, 2)
@@ -171,6 +171,7 @@ def test_a_backup_a_kill_left_half_written_gives_back_its_last_whole_pair(tmp_pa
     weights = backup / "latest.weights.h5"
     weights.write_bytes(weights.read_bytes()[:200])  # a kill while writing the first backup's weights
     assert restorable_epoch(backup) == 0 and not backup.exists()  # the stage starts again
+    assert capsys.readouterr().err == f"{backup} holds no whole backup: stage train starts again\n"
 
 
 def test_a_kill_after_an_epochs_history_row_but_before_its_backup_redoes_the_epoch(tmp_path, monkeypatch):
