@@ -31,6 +31,7 @@ def test_a_search_prints_its_trials_best_first_and_writes_its_files(search):
     folder, out, _ = search
     for name in ("best.json", "trials.csv", "tuning.png", "tune.json", "oracle.json"):
         assert (folder / name).is_file(), name
+    assert not list(folder.glob("trial_*/backup")) and len(list(folder.glob("trial_*/history.csv"))) == 3
     with (folder / "trials.csv").open() as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3

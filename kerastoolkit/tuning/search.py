@@ -96,6 +96,7 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
         trainer = Trainer(run, config, self.seed, strategy, build_model=build)
         model = train_recipe(self.recipe, model, self.data, config, trainer)
         scores = trainer.validate(model, self.data)
+        run.remove_resume_state()  # a finished trial is scored; a search killed before keras-tuner records it redoes it
         return {f"val_{name}": value for name, value in scores.items()}
 
     def save_model(self, trial_id: str, model: Any, step: int = 0) -> None:  # the trial folder has its weights
