@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from test_cli import assert_user_error, invoke
 
+from kerastoolkit.errors import ConfigError
+
 TINY = ["epochs=1", "batch_size=64", "train_limit=500", "validation_size=200", "test_limit=100"]
 
 
@@ -190,7 +192,6 @@ def test_a_bad_list_choice_is_one_line_and_leaves_nothing(tmp_path, mnist_prepar
 
 
 def test_searched_values_are_checked_together_not_against_the_defaults():
-    from kerastoolkit.errors import ConfigError
     from kerastoolkit.registry import get_recipe
     from kerastoolkit.tuning.space import parse_space
 
@@ -199,10 +200,59 @@ def test_searched_values_are_checked_together_not_against_the_defaults():
     assert [d.choices for d in dimensions] == [((10,), (20,))] and (base.hidden, base.corruption) == ((10,), (0.1,))
     _, base = parse_space(config, ["hidden=10,10/20,20", "corruption=0.1,0.2/0.3,0.3"])
     assert (base.hidden, base.corruption) == ((10, 10), (0.1, 0.2))
-    with pytest.raises(ConfigError, match=r"^hidden=20,20 with the other searched values at their first choices: "):
+    refused = r"^with corruption=0.1, the search would try hidden=20,20, which does not fit: corruption=0.1 does not"
+    with pytest.raises(ConfigError, match=refused):
         parse_space(config, ["hidden=10/20,20", "corruption=0.1"])
-    with pytest.raises(ConfigError, match=r"^the searched values' first choices together \(hidden=10,10\): corrupt"):
-        parse_space(config, ["hidden=10,10/20", "corruption=0.1"])
+    with pytest.raises(ConfigError, match=r"^with hidden=10, the search would try learning_rate=0.1, which does not"):
+        parse_space(config, ["hidden=10", "learning_rate=0.1,0.2"])  # the default corruption has three levels
+    transformer = get_recipe("translate_transformer").config_class()
+    with pytest.raises(ConfigError, match=r"^the search would try units=96 heads=64, which does not fit: units=96"):
+        parse_space(transformer, ["units=64,96", "heads=4,64"])  # every pair of choices, not each beside the first
+
+
+def test_a_stepped_float_range_keeps_its_high_end():
+    from kerastoolkit.registry import get_recipe
+    from kerastoolkit.tuning.search import hyperparameters
+    from kerastoolkit.tuning.space import parse_space
+
+    (dimension,), _ = parse_space(get_recipe("mnist_softmax").config_class(), ["learning_rate=0.2..0.5:step=0.1"])
+    (values,) = [hp.values if hasattr(hp, "values") else None for hp in hyperparameters([dimension]).space]
+    assert [round(v, 12) for v in values] == [0.2, 0.3, 0.4, 0.5]
+    parse_space(get_recipe("mnist_softmax").config_class(), ["learning_rate=0.2..0.3:step=0.1"])  # fits: 0.2, 0.3
+
+
+def test_searched_epochs_train_each_trial_that_long(tmp_path, mnist_prepared):
+    fixed = [arg for arg in TINY if not arg.startswith("epochs=")]
+    args = ["tune", "recipe", "mnist_softmax", "epochs=1,2", *fixed, "--algorithm", "grid", "--runs-dir", str(tmp_path)]
+    code, out, err = invoke(*args)
+    assert code == 0, out + err
+    (folder,) = tmp_path.glob("tune_mnist_softmax_*")
+    with (folder / "trials.csv").open() as f:
+        trials = {row["trial"]: int(row["epochs"]) for row in csv.DictReader(f)}
+    assert sorted(trials.values()) == [1, 2]
+    for trial, epochs in trials.items():
+        with next(folder.glob(f"trial_{trial}")).joinpath("history.csv").open() as f:
+            assert len(list(csv.DictReader(f))) == epochs
+    assert_user_error([*args[:-2], "--algorithm", "hyperband", "--runs-dir", str(tmp_path / "h")], "do not search it")
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (ConfigError("units=96 does not split"), "units=96 does not split; the search stopped: give values that go"),
+        (MemoryError(), "out of memory (MemoryError): give smaller sizes"),
+    ],
+)
+def test_a_trial_kt_refuses_stops_the_search_in_one_line(tmp_path, mnist_prepared, monkeypatch, error, message):
+    from kerastoolkit.tuning import search
+
+    def refused(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(search, "train_recipe", refused)
+    args = ["tune", "recipe", "mnist_softmax", "learning_rate=0.1,0.2", *TINY, "--objective", "val_accuracy"]
+    err = assert_user_error([*args, "--algorithm", "grid", "--runs-dir", str(tmp_path)], message)
+    assert err.startswith("kt: error: trial 00 (learning_rate=0.1): ")  # keras-tuner's grid numbers trials 00, 01
 
 
 def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, tmp_path):
@@ -215,18 +265,29 @@ def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, t
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(tmp_path)], "tune.json is damaged")
 
 
-@pytest.mark.parametrize("damaged", ["oracle.json", "tuner0.json", "trial_0/trial.json"])
-def test_a_damaged_keras_tuner_file_is_one_line_on_resume(search, tmp_path, damaged):
+@pytest.mark.parametrize(
+    ("damaged", "text"),
+    [("oracle.json", "{bad"), ("oracle.json", "{}"), ("tuner0.json", "{bad"), ("trial_0/trial.json", "{bad")],
+)
+def test_a_damaged_keras_tuner_file_is_one_line_on_resume(search, tmp_path, damaged, text):
     folder = tmp_path / search[0].name
     shutil.copytree(search[0], folder)
-    (folder / damaged).write_text("{bad")
+    (folder / damaged).write_text(text)
     message = f"{folder} is damaged: keras-tuner cannot read the search it saved"
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
 
 
 @pytest.mark.parametrize(
     "change",
-    [{"trials": -1}, {"space": [{"name": "learning_rate", "kind": "cube"}]}, {"space": "x"}, {"algorithm": "guess"}],
+    [
+        {"trials": -1},
+        {"space": [{"name": "learning_rate", "kind": "cube"}]},
+        {"space": [{"name": "learning_rate", "kind": "choice", "choices": []}]},
+        {"space": "x"},
+        {"algorithm": "guess"},
+        {"direction": "up"},
+        {"objective": "accuracy"},
+    ],
 )
 def test_a_tune_json_with_damaged_settings_is_refused_on_resume(search, tmp_path, change):
     folder = tmp_path / search[0].name

@@ -285,7 +285,7 @@ def _run_cells(run: Run) -> tuple[str, str, str, str]:
 @click.argument("run_dir", type=NonEmptyPath(file_okay=False, path_type=Path))
 @data_dir_option()
 def eval_command(run_dir: Path, data_dir: str | None) -> None:
-    """Score the saved model of RUN_DIR on the test set again."""
+    """Score the saved model of RUN_DIR again, as the run did (on the test set, where the recipe has one)."""
     run = open_run(run_dir)
     try:
         recipe = get_recipe(run.recipe)

@@ -1,10 +1,11 @@
 """Preparing a tensorflow-datasets builder once, offline, from files kt has already fetched and verified.
 
-`prepare(builder_class, source_dir, name)` gives the builder of a complete prepared copy in
-`$KT_CACHE_DIR/tfds` (default `~/.cache/kerastoolkit/tfds`), preparing it first if needed: under a file lock (two
-processes prepare once), quietly (tfds's progress bars and banners hidden), and checked on every use (each file's
-size and SHA-256 in `kt_files.json`, written once tfds finished), so a copy a kill or a disk left damaged is
-prepared again rather than trusted. A dataset module (`data.mnist`) supplies the builder class and the files.
+`prepare(builder_class, source_dir, name)` gives the builder of a complete prepared copy in `$KT_CACHE_DIR/tfds`
+(default `~/.cache/kerastoolkit/tfds`), preparing it first if needed: under a file lock (two processes prepare
+once), quietly (tfds's progress bars and banners hidden), and checked on every use (each file's size and SHA-256 in
+`kt_files.json`, written once tfds finished; a process hashes an unchanged file once), so a copy a kill or a disk
+left damaged is prepared again rather than trusted. A dataset module (`data.mnist`) supplies the builder class and
+the files.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import keras_tuner
 from kerastoolkit.config import from_dict, is_list_valued, parse_value, to_dict, value_text
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
-from kerastoolkit.errors import ConfigError, first_line
+from kerastoolkit.errors import ConfigError, KtError, first_line, is_out_of_memory, out_of_memory
 from kerastoolkit.fileio import write_json, write_text
 from kerastoolkit.keras_fixes import keras_tuner_plain_output
 from kerastoolkit.registry import RecipeInfo
@@ -45,8 +45,9 @@ def hyperparameters(dimensions: list[Dimension]) -> keras_tuner.HyperParameters:
             space.Choice(d.name, choices, ordered=all(isinstance(c, int | float) for c in choices))
         elif d.kind == "int":
             space.Int(d.name, int(d.low), int(d.high), step=int(d.step) if d.step else None, sampling=_sampling(d))
-        else:
-            space.Float(d.name, d.low, d.high, step=d.step, sampling=_sampling(d))
+        else:  # keras-tuner counts (high - low) // step steps: 0.2..0.5:step=0.1 would stop at 0.4 in floats
+            high = d.high + d.step * 1e-9 if d.step else d.high
+            space.Float(d.name, d.low, high, step=d.step, sampling=_sampling(d))
     return space
 
 
@@ -68,6 +69,16 @@ def make_oracle(algorithm: str, spec: dict[str, Any], space: keras_tuner.HyperPa
     return kind(max_trials=spec["trials"], **common)
 
 
+class TrialRefused(keras_tuner.errors.FatalError):
+    """A trial whose hyperparameters kt refuses (values that cannot go together, a model too large for memory):
+    it stops the search (keras-tuner lets a FatalError through) and `search` shows it as kt's one-line error."""
+
+    def __init__(self, trial: Any, error: KtError):
+        values = trial.hyperparameters.values  # a list-valued choice is its KEY=VALUE text here
+        shown = " ".join(f"{k}={v}" for k, v in values.items() if not k.startswith("tuner/"))
+        super().__init__(f"trial {trial.trial_id} ({shown}): {error}")
+
+
 class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
     """A keras-tuner Tuner whose trials are kt runs of one recipe on data built once."""
 
@@ -82,10 +93,21 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
             for k, v in values.items()
             if not k.startswith("tuner/")
         }
-        epochs = values.get("tuner/epochs", self.base.epochs)
+        searched = {k: round(v, 12) if isinstance(v, float) else v for k, v in searched.items()}  # 0.2 + 0.1 steps
+        epochs = values.get("tuner/epochs", searched.get("epochs", self.base.epochs))  # hyperband's, else searched
         return from_dict(self.recipe.module.Config, {**to_dict(self.base), **searched, "epochs": epochs})
 
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
+        try:
+            return self._scores(trial)
+        except KtError as exc:  # keras-tuner would count it a failed trial and go on (or raise after three)
+            raise TrialRefused(trial, exc) from exc
+        except Exception as exc:
+            if is_out_of_memory(exc):
+                raise TrialRefused(trial, out_of_memory(exc)) from exc
+            raise
+
+    def _scores(self, trial: Any) -> dict[str, float]:
         config = self.trial_config(trial.hyperparameters.values)
         module = self.recipe.module
         keras.utils.set_random_seed(self.seed)
@@ -180,6 +202,10 @@ def _sane(spec: dict[str, Any]) -> bool:
     return (
         bool(dimensions)
         and all(d.kind in ("choice", "int", "float") for d in dimensions)
+        and all(d.choices for d in dimensions if d.kind == "choice")
+        and isinstance(spec["objective"], str)
+        and spec["objective"].startswith("val_")
+        and spec["direction"] in ("min", "max")
         and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts)
         and spec["trials"] >= 1
         and spec["algorithm"] in ALGORITHMS
@@ -221,6 +247,8 @@ def new_search(
     """Check everything, build the data, then create the tuning folder with its tune.json."""
     if algorithm == "grid" and any(d.kind == "float" and d.step is None for d in dimensions):
         raise ConfigError("--algorithm grid needs a list of values or a range with :step=S for every float")
+    if algorithm == "hyperband" and any(d.name == "epochs" for d in dimensions):
+        raise ConfigError("--algorithm hyperband chooses each trial's epochs itself (up to epochs=N): do not search it")
     check_writable(runs_dir)
     base = from_dict(recipe.module.Config, to_dict(base))
     if objective is not None and not objective.startswith("val_"):
@@ -266,10 +294,13 @@ def search(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) ->
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # keras-tuner's "Reloading Tuner from ..."
             tuner = RecipeTuner(recipe, base, data, spec["seed"], oracle, folder)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:  # json, and keras-tuner on its own files
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError) as exc:  # keras-tuner's files
         raise ConfigError(
             f"{folder} is damaged: keras-tuner cannot read the search it saved ({first_line(exc)}); start a new search"
         ) from None
     keras_tuner_plain_output()
-    tuner.search()
+    try:
+        tuner.search()
+    except TrialRefused as exc:
+        raise ConfigError(f"{exc}; the search stopped: give values that go together in a new search") from None
     return write_results(tuner, spec, folder)

@@ -10,6 +10,7 @@ epochs=5                        a fixed override, as in `kt run recipe`
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +62,8 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
     both = sorted(fixed & {item.partition("=")[0] for item in ranges})
     if both:
         raise ConfigError(f"{both[0]} is both fixed and searched; give it once, as a value or as a search")
-    base = apply_overrides(config, [item for item in items if not is_range(item, hints)], together=False)
+    fixed_items = [item for item in items if not is_range(item, hints)]
+    base = apply_overrides(config, fixed_items, together=False)
     dimensions, seen = [], set()
     for item in ranges:
         name, _, text = item.partition("=")
@@ -79,25 +81,28 @@ def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
         raise ConfigError(
             "nothing to search: give at least one KEY=LOW..HIGH or KEY=A,B,C (a list-valued one: KEY=A,B/C,D)"
         )
-    return dimensions, _checked_together(base, dimensions)
+    return dimensions, _checked_together(base, fixed_items, dimensions)
 
 
-def _checked_together(base: Any, dimensions: list[Dimension]) -> Any:
-    """`base` with every dimension at its first choice, checked as a whole; then each other choice on top of that,
-    so that values which cannot go together (2 hidden layers, 3 corruption levels) are refused before a trial."""
-    firsts = [f"{d.name}={value_text(_extremes(d)[0])}" for d in dimensions]
-    try:
-        base = apply_overrides(base, firsts)
-    except ConfigError as exc:
-        raise ConfigError(f"the searched values' first choices together ({' '.join(firsts)}): {exc}") from None
-    for dimension in dimensions:
-        for value in _extremes(dimension)[1:]:
-            item = f"{dimension.name}={value_text(value)}"
-            try:
-                apply_overrides(base, [item])
-            except ConfigError as exc:
-                raise ConfigError(f"{item} with the other searched values at their first choices: {exc}") from None
-    return base
+MOST_COMBINATIONS = 4096  # of the choices and range ends checked together before a search starts
+
+
+def _checked_together(base: Any, fixed: list[str], dimensions: list[Dimension]) -> Any:
+    """`base` with every dimension at its first choice (low end), after checking that the choices and range ends
+    go together in every combination (the first MOST_COMBINATIONS of them): 2 hidden layers with 3 corruption
+    levels, or units that do not split into heads, are refused before a trial. Inside a range, a trial can still
+    meet such a value: `RecipeTuner` then stops the search with the same one-line error."""
+    combinations = itertools.product(*(_extremes(d) for d in dimensions))  # the first choices come first
+    first = None
+    for values in itertools.islice(combinations, MOST_COMBINATIONS):
+        items = [f"{d.name}={value_text(value)}" for d, value in zip(dimensions, values, strict=True)]
+        try:
+            together = apply_overrides(base, items)
+        except ConfigError as exc:
+            given = f"with {' '.join(fixed)}, " if fixed else ""
+            raise ConfigError(f"{given}the search would try {' '.join(items)}, which does not fit: {exc}") from None
+        first = first or together
+    return first
 
 
 def _refuse_slashed_scalar(item: str, hints: dict[str, Any]) -> None:
@@ -133,7 +138,7 @@ def _dimension(name: str, tp: Any, text: str) -> Dimension:
         raise ConfigError(f"the range {name}={text} goes from {low} to {high}: its low end must be below its high end")
     if log and low <= 0:
         raise ConfigError(f"{name}={text}: a log range needs a low end above 0")
-    if step is not None and step > high - low:
+    if step is not None and step > (high - low) * (1 + 1e-9):  # 0.2..0.3:step=0.1 fits, though 0.3 - 0.2 < 0.1
         raise ConfigError(
             f"{name}={text}: a step of {step} does not fit between {low} and {high}: only {low} would be tried"
         )
