@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import struct
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -153,9 +154,11 @@ def test_a_damaged_prepared_copy_is_prepared_again(shared_data_dir: Path, damage
         shard.write_bytes(data[:1000])
     else:  # the same size, eight bytes flipped inside a record: tf.data would fail with DataLossError mid-run
         shard.write_bytes(data[:4930] + bytes(b ^ 0xFF for b in data[4930:4938]) + data[4938:])
+    leftovers = set(Path(tempfile.gettempdir()).glob("tmp*tfds"))  # tfds's own, which it never removes
     splits = load_splits("mnist", validation_size=100, train_limit=500, test_limit=200)
     labels = np.array([label for _, label in splits.test.as_numpy_iterator()])
     np.testing.assert_array_equal(labels, load_arrays("mnist", "test")[1][:200])
+    assert set(Path(tempfile.gettempdir()).glob("tmp*tfds")) == leftovers  # preparing again left no folder there
 
 
 def test_unknown_dataset_and_split_are_config_errors() -> None:

@@ -65,12 +65,26 @@ def _quiet_tfds() -> Iterator[None]:
         absl_logger.setLevel(level)
 
 
+@contextlib.contextmanager
+def _temporary_folders_in(folder: str) -> Iterator[None]:
+    """Python's temporary files and folders made inside `folder` for a while: a tfds builder that finds no
+    prepared copy makes an empty folder for dataset info from GCS and never removes it (one per preparation)."""
+    saved = tempfile.tempdir
+    tempfile.tempdir = folder
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
 PREPARED_FILES = "kt_files.json"  # each file of a prepared copy, its size and SHA-256, written once it is complete
 
 
 def _prepared(cls, root: Path):
     """The builder of a complete prepared copy under `root`, else None: none yet, or one damaged since (a junk
     dataset_info.json, a record file deleted, cut short or overwritten), which is then prepared again."""
+    if not (root / cls.name / str(cls.VERSION) / PREPARED_FILES).is_file():
+        return None  # (tfds would look its info up on GCS, leaving an empty temporary folder each time)
     try:
         builder = cls(data_dir=os.fspath(root))
         data_path = Path(builder.data_path)
@@ -113,11 +127,12 @@ def prepare(cls: type, source_dir: Path, name: str) -> Any:
         if builder is not None:
             return builder
         _remove_leftovers(root, cls.name, root / cls.name / str(cls.VERSION))
-        builder = cls(data_dir=os.fspath(root))
         print(f"preparing {name} for tensorflow-datasets in {root} (once)...", file=sys.stderr)
         start = time.monotonic()
         downloads_dir = tempfile.TemporaryDirectory(prefix=f".downloads.{cls.name}.", dir=root)
         with downloads_dir as downloads, _quiet_tfds():
+            with _temporary_folders_in(downloads):
+                builder = cls(data_dir=os.fspath(root))
             config = tfds.download.DownloadConfig(manual_dir=os.fspath(source_dir), try_download_gcs=False)
             try:
                 builder.download_and_prepare(download_dir=downloads, download_config=config)
