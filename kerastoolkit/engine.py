@@ -43,6 +43,7 @@ import tensorflow as tf
 from kerastoolkit import __version__, report
 from kerastoolkit.config import from_dict, to_dict
 from kerastoolkit.data.pipeline import evaluation_batches
+from kerastoolkit.errors import RunDirError
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo
@@ -272,6 +273,8 @@ def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path |
     """Load a run's model.keras and score it again on the test set (its summary line, then any breakdown)."""
     started = time.perf_counter()
     run = open_run(run_dir)
+    if run.recipe != recipe.name:
+        raise RunDirError(f"{run.path} is a run of {run.recipe}, not {recipe.name}")
     config = run.saved_config(recipe.module.Config)
     model = load_model(run)
     data = recipe.module.build_data(config, data_dir)

@@ -15,6 +15,7 @@ import sys
 import typing
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # What the reduced module of `light_config_class` may import: nothing that imports TensorFlow or numpy
 # (kerastoolkit.qa.config and kerastoolkit.translation.config hold shared Config bases).
@@ -91,4 +92,14 @@ def light_config_class(name: str, path: Path) -> type | None:
     except Exception:
         del sys.modules[module.__name__]
         return None
+    config_class.__reduce__ = lambda config: (rebuilt_light_config, (name, vars(config).copy()))
     return config_class
+
+
+def rebuilt_light_config(name: str, values: dict[str, Any]) -> Any:
+    """A light Config unpickled (in another process, say): made again from its recipe's name and its values, since
+    its class lives in a module no import can find."""
+    from kerastoolkit.config import from_dict
+    from kerastoolkit.registry import get_recipe
+
+    return from_dict(get_recipe(name).config_class, values)

@@ -148,12 +148,15 @@ class RecipeInfo:
         published = published or self.published
         return published.metric if published else "loss"
 
-    def make_config(self, overrides: list[str] | None = None, **values: Any) -> Any:
-        """The recipe's Config: published defaults, then KEY=VALUE `overrides`, then keyword values."""
+    def make_config(self, overrides: str | list[str] | None = None, **values: Any) -> Any:
+        """The recipe's Config: published defaults, then KEY=VALUE `overrides` (one string or a list), then keyword
+        values (which win over an override of the same key); checked together once all are in."""
         from kerastoolkit.config import apply_overrides, value_text
 
-        config = apply_overrides(self.config_class(), overrides or [])
-        return apply_overrides(config, [f"{k}={value_text(v)}" for k, v in values.items()])
+        items = [overrides] if isinstance(overrides, str) else list(overrides or [])
+        items = [item for item in items if item.partition("=")[0] not in values]
+        items += [f"{k}={value_text(v)}" for k, v in values.items()]
+        return apply_overrides(self.config_class(), items)
 
 
 def _recipes_dir() -> Path:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from kerastoolkit.cli import cli
 from kerastoolkit.engine import evaluate_run, run_recipe
+from kerastoolkit.errors import RunDirError
 from kerastoolkit.registry import Published, format_score, get_recipe, is_percentage
 from recipes import backprop_mazur, xor
 
@@ -159,6 +160,8 @@ def test_xor_saved_model_is_the_hidden_net(xor_runs):
     again = evaluate_run(folder, get_recipe("xor"))
     assert again.scores["accuracy"] == 1.0
     assert again.summary.startswith("xor  training accuracy 100.00%")  # kt eval names the four points as training
+    with pytest.raises(RunDirError, match=r"is a run of xor, not backprop_mazur$"):
+        evaluate_run(folder, get_recipe("backprop_mazur"))
     assert "perceptron" not in again.evaluation.breakdown[0]  # no blank column: kt eval scores the hidden net only
     assert set(xor_runs[0].evaluation.breakdown[0]) == {"x1", "x2", "target", "perceptron", "hidden"}
     assert [layer.name for layer in xor.build_model(xor.Config()).layers] == ["hidden", "output"]

@@ -130,3 +130,33 @@ def test_last_wins_keeps_the_last_value_of_each_key_in_first_seen_order():
 def test_no_recipe_takes_a_learning_rate_of_zero(name):
     with pytest.raises(ConfigError, match="learning_rate=0.0 is too small: it must be above 0"):
         get_recipe(name).make_config(["learning_rate=0"])
+
+
+def test_a_light_config_pickles_into_a_fresh_process(tmp_path):
+    import pickle
+    import subprocess
+    import sys
+
+    from test_cli import repo_env
+
+    config = get_recipe("mnist_sda").make_config(["hidden=500,500"], corruption=(0.1, 0.2), epochs=3)
+    (tmp_path / "config.pickle").write_bytes(pickle.dumps(config))
+    code = (
+        "import pickle, sys\n"
+        f"config = pickle.loads(open({str(tmp_path / 'config.pickle')!r}, 'rb').read())\n"
+        "print(type(config).__module__, config.hidden, config.corruption, config.epochs)\n"
+        "assert 'tensorflow' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=repo_env(), check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["kerastoolkit._light_recipes.mnist_sda", "(500,", "500)", "(0.1,", "0.2)", "3"]
+    assert pickle.loads(pickle.dumps(config)) == config
+
+
+def test_make_config_checks_overrides_and_keyword_values_together():
+    recipe = get_recipe("mnist_sda")
+    config = recipe.make_config("hidden=500,500", corruption=(0.1, 0.2))  # fits only once both are in
+    assert (config.hidden, config.corruption) == ((500, 500), (0.1, 0.2))
+    assert recipe.make_config(["epochs=2"], epochs=5).epochs == 5  # a keyword value wins over an override
+    with pytest.raises(ConfigError, match="epochs is given twice"):
+        recipe.make_config(["epochs=2", "epochs=3"])
