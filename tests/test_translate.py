@@ -140,6 +140,7 @@ def test_kt_translate_prints_one_line_per_sentence(runs, name):
     greedy_run = kt("translate", path, "--greedy", "I am cold.")
     assert greedy_run.stdout == kt("translate", path, "--beam", "1", "I am cold.").stdout
     assert translate(path, ["I am cold.", "Where is Tom?"]) == result.stdout.splitlines()
+    assert translate(path, "I am cold.") == result.stdout.splitlines()[:1]  # a lone sentence, not its letters
 
 
 def test_a_fresh_kt_translate_loads_its_run_and_prints_no_tensorflow_log_lines(runs):

@@ -90,6 +90,17 @@ def test_similar(glove: vectors.WordVectors) -> None:
     assert "frog" not in words and "toad" in words
 
 
+def test_a_lone_word_is_one_word_and_the_gensim_shorthands_work(glove: vectors.WordVectors) -> None:
+    assert glove.nearest(["king", "woman"], "man")[0][0] == "queen"  # gensim's most_similar(negative="man")
+    assert glove.nearest("frog") == glove.similar("frog")
+    assert "King" in glove and "qqqxzq" not in glove and 3 not in glove
+    np.testing.assert_array_equal(glove["king"], glove.vector("king"))
+    with pytest.raises(VectorsError, match="nearest needs at least one word"):
+        glove.nearest([], [])
+    with pytest.raises(VectorsError, match="a list of words by row"):
+        vectors.embedding_matrix(glove, "cat")
+
+
 def test_unknown_word_names_it_and_close_matches(glove: vectors.WordVectors) -> None:
     with pytest.raises(VectorsError, match=r"'queeen' is not in the vocabulary.*close matches: queen"):
         glove.analogy("king", "man", "queeen")

@@ -14,10 +14,10 @@ from typing import Any
 
 
 def translate(
-    run: str | os.PathLike | Any, sentences: Sequence[str], beam: int = 5, length_penalty: float = 0.6
+    run: str | os.PathLike | Any, sentences: str | Sequence[str], beam: int = 5, length_penalty: float = 0.6
 ) -> list[str]:
-    """French translations of English `sentences` by a run folder (or a `SavedRun`, or a `Translator`);
-    beam search of width `beam` (1: greedy). See `kerastoolkit.translation.translator`."""
+    """French translations of English `sentences` (one string: a list of one) by a run folder (or a `SavedRun`, or
+    a `Translator`); beam search of width `beam` (1: greedy). See `kerastoolkit.translation.translator`."""
     from kerastoolkit.translation.translator import translate as _translate
 
     return _translate(run, sentences, beam, length_penalty)

@@ -120,9 +120,12 @@ def _is_punctuation(token: str) -> bool:
 
 
 def translate(
-    run: str | os.PathLike | Any, sentences: Sequence[str], beam: int = 5, length_penalty: float = 0.6
+    run: str | os.PathLike | Any, sentences: str | Sequence[str], beam: int = 5, length_penalty: float = 0.6
 ) -> list[str]:
-    """French translations of English `sentences` by a run folder, a `SavedRun` or a `Translator`."""
+    """French translations of English `sentences` (a lone sentence may be a string: a list of one comes back) by a
+    run folder, a `SavedRun` or a `Translator`."""
+    if isinstance(sentences, str):
+        sentences = [sentences]
     if isinstance(run, str | Path | os.PathLike):
         from kerastoolkit.saved import open_saved_run
 

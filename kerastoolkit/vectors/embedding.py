@@ -31,6 +31,10 @@ class Coverage:
 
 
 def _rows(vocabulary: Sequence[str] | Mapping[str, int]) -> dict[str, int]:
+    if isinstance(vocabulary, str):
+        raise VectorsError(
+            "the vocabulary is a list of words by row (row 0: padding) or a {word: row} mapping, not a string"
+        )
     if isinstance(vocabulary, Mapping):
         rows = dict(vocabulary)
         if any(r < 1 for r in rows.values()):

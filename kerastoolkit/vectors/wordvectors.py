@@ -27,6 +27,11 @@ METHODS: tuple[str, ...] = ("cosadd", "cosmul")
 _CLOSE_MATCH_POOL = 100_000  # most frequent words searched for "did you mean" (all of them is slow)
 
 
+def _words(words: str | Sequence[str]) -> list[str]:
+    """A lone word as a list of one (a string is a sequence of letters, not of words)."""
+    return [words] if isinstance(words, str) else list(words)
+
+
 @dataclass
 class WordVectors:
     """Words and their vectors (rows of `vectors`, often memory-mapped) with precomputed L2 `norms`."""
@@ -41,6 +46,14 @@ class WordVectors:
 
     def __len__(self) -> int:
         return len(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        """`"king" in vectors`: whether `word` has a vector (as stored, or lower-cased, as `lookup` finds it)."""
+        return isinstance(word, str) and (word in self.index or word.lower() in self.index)
+
+    def __getitem__(self, word: str) -> np.ndarray:
+        """`vectors["king"]`: the word's vector, as gensim's KeyedVectors gives it."""
+        return self.vector(word)
 
     @property
     def dim(self) -> int:
@@ -72,13 +85,20 @@ class WordVectors:
         return np.dot(self.vectors, direction) / self.norms
 
     def nearest(
-        self, positive: Sequence[str], negative: Sequence[str] = (), topn: int = 10, method: Method = "cosadd"
+        self,
+        positive: str | Sequence[str],
+        negative: str | Sequence[str] = (),
+        topn: int = 10,
+        method: Method = "cosadd",
     ) -> list[tuple[str, float]]:
-        """The `topn` words closest to sum(positive) - sum(negative), the query words excluded."""
+        """The `topn` words closest to sum(positive) - sum(negative), the query words excluded; a lone word may be
+        given as a string, as to gensim's `most_similar`."""
         if method not in METHODS:
             raise VectorsError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
-        pos = [self.lookup(w) for w in positive]
-        neg = [self.lookup(w) for w in negative]
+        pos = [self.lookup(w) for w in _words(positive)]
+        neg = [self.lookup(w) for w in _words(negative)]
+        if not pos and not neg:
+            raise VectorsError("nearest needs at least one word")
         scores = self._cosadd(pos, neg) if method == "cosadd" else self._cosmul(pos, neg)
         exclude = set(pos + neg)
         k = min(topn + len(exclude), len(scores))
