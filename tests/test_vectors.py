@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -367,12 +368,21 @@ def test_embedding_matrix_from_word_index(glove: vectors.WordVectors) -> None:
 
 
 def test_embedding_layer(tmp_path: Path) -> None:
+    import keras
+
     wv = vectors.load(write_glove(tmp_path / "small.txt"))
     layer = vectors.embedding_layer(wv, ["", "king", "queen"])
     out = np.asarray(layer(np.array([[0, 2]])))
     np.testing.assert_allclose(out[0], [[0, 0, 0], SMALL["queen"]])
     assert not layer.trainable_weights
     assert vectors.embedding_layer(wv, ["", "king"], trainable=True).trainable
+    initializer = layer.get_config()["embeddings_initializer"]  # the matrix is weights, not in config.json
+    assert initializer["class_name"] != "Constant" and "value" not in json.dumps(initializer)
+    inputs = keras.Input((2,), dtype="int32")
+    model = keras.Model(inputs, layer(inputs))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(np.asarray(loaded(np.array([[0, 2]]))), out)
 
 
 # --- word2vec and the plot ----------------------------------------------------------------------------------

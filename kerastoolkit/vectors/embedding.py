@@ -77,11 +77,6 @@ def embedding_layer(
     """
     import keras
 
-    matrix, _ = embedding_matrix(vectors, vocabulary)
-    return keras.layers.Embedding(
-        matrix.shape[0],
-        matrix.shape[1],
-        embeddings_initializer=keras.initializers.Constant(matrix),
-        trainable=trainable,
-        **kwargs,
-    )
+    matrix, _ = embedding_matrix(vectors, vocabulary)  # as its weights, not a Constant initializer: that would
+    # write the whole matrix into the layer's config (model.keras's config.json) beside the weights file
+    return keras.layers.Embedding(matrix.shape[0], matrix.shape[1], weights=matrix, trainable=trainable, **kwargs)
