@@ -46,7 +46,7 @@ from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.errors import RunDirError
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
-from kerastoolkit.registry import RecipeInfo
+from kerastoolkit.registry import RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 from kerastoolkit.saved import load_model, misfit
 from kerastoolkit.strategy import STRATEGIES, get_strategy, is_chief, num_replicas
@@ -133,7 +133,7 @@ def scaled_learning_rate(module: Any, config: Any) -> Any:
 
 
 def run_recipe(
-    recipe: RecipeInfo,
+    recipe: RecipeInfo | str,
     config: Any,
     *,
     runs_dir: str | Path = "saved_models",
@@ -143,7 +143,9 @@ def run_recipe(
     strategy: str = "default",
     callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> RunResult:
-    """Train, test and save one run of `recipe`; with `resume`, continue the run in that folder."""
+    """Train, test and save one run of `recipe` (a RecipeInfo or a name); with `resume`, continue the run in that
+    folder."""
+    recipe = recipe if isinstance(recipe, RecipeInfo) else get_recipe(recipe)
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
@@ -269,10 +271,14 @@ def finish_run(
     return RunResult(run, evaluation, metric, seconds, line)
 
 
-def evaluate_run(run_dir: str | Path, recipe: RecipeInfo, data_dir: str | Path | None = None) -> RunResult:
-    """Load a run's model.keras and score it again on the test set (its summary line, then any breakdown)."""
+def evaluate_run(
+    run_dir: str | Path, recipe: RecipeInfo | str | None = None, data_dir: str | Path | None = None
+) -> RunResult:
+    """Load a run's model.keras and score it again as the run did (its summary line, then any breakdown);
+    `recipe` (default: the run's own, from its config.json) must be the run's."""
     started = time.perf_counter()
     run = open_run(run_dir)
+    recipe = get_recipe(recipe or run.recipe) if not isinstance(recipe, RecipeInfo) else recipe
     if run.recipe != recipe.name:
         raise RunDirError(f"{run.path} is a run of {run.recipe}, not {recipe.name}")
     config = run.saved_config(recipe.module.Config)

@@ -136,7 +136,7 @@ def test_other_settings_report_their_own_error_without_a_target(tmp_path):
 def xor_runs(tmp_path_factory):
     runs_dir = tmp_path_factory.mktemp("runs")
     recipe = get_recipe("xor")
-    return {seed: run_recipe(recipe, recipe.make_config(), runs_dir=runs_dir, seed=seed) for seed in (0, 1, 2)}
+    return {seed: run_recipe("xor", recipe.make_config(), runs_dir=runs_dir, seed=seed) for seed in (0, 1, 2)}
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -161,7 +161,8 @@ def test_xor_saved_model_is_the_hidden_net(xor_runs):
     assert again.scores["accuracy"] == 1.0
     assert again.summary.startswith("xor  training accuracy 100.00%")  # kt eval names the four points as training
     with pytest.raises(RunDirError, match=r"is a run of xor, not backprop_mazur$"):
-        evaluate_run(folder, get_recipe("backprop_mazur"))
+        evaluate_run(folder, "backprop_mazur")
+    assert evaluate_run(folder).scores == again.scores  # the run's own recipe, read from its folder
     assert "perceptron" not in again.evaluation.breakdown[0]  # no blank column: kt eval scores the hidden net only
     assert set(xor_runs[0].evaluation.breakdown[0]) == {"x1", "x2", "target", "perceptron", "hidden"}
     assert [layer.name for layer in xor.build_model(xor.Config()).layers] == ["hidden", "output"]

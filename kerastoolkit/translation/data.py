@@ -89,7 +89,7 @@ def _read_release(release: str, folder: Path) -> tuple[dict[str, list[tuple[str,
     return by_split, tokenised
 
 
-def build_splits(config: TranslationConfig, data_dir: str | Path | None) -> TranslationSplits:
+def build_splits(config: TranslationConfig, data_dir: str | Path | None = None) -> TranslationSplits:
     """Train / validation / test of the configured release, tokenised, capped and vectorised."""
     by_split, tokenised = _read_release(config.release, data_folder(data_dir).resolve())
     kept = {name: [p for p in pairs if max(map(len, p)) <= config.max_tokens] for name, pairs in tokenised.items()}
