@@ -124,6 +124,9 @@ def test_sampler_carries_the_state_the_training_graph_computes(tiny_run):
     for next_id in ids[10:]:
         logits = sampler.feed(int(next_id))
     np.testing.assert_allclose(logits, expected, rtol=1e-4, atol=1e-5)
+    for temperature in (0.0, -1.0):  # refused at the call, before a character is printed
+        with pytest.raises(InputError, match=f"the temperature must be above 0, got {temperature}"):
+            sampler.stream("First", 5, temperature)
 
 
 @pytest.fixture(scope="module")

@@ -141,6 +141,10 @@ def test_kt_translate_prints_one_line_per_sentence(runs, name):
     assert greedy_run.stdout == kt("translate", path, "--beam", "1", "I am cold.").stdout
     assert translate(path, ["I am cold.", "Where is Tom?"]) == result.stdout.splitlines()
     assert translate(path, "I am cold.") == result.stdout.splitlines()[:1]  # a lone sentence, not its letters
+    with pytest.raises(InputError, match="the length penalty must be 0 or more, got -3"):
+        translate(path, "I am cold.", length_penalty=-3)
+    with pytest.raises(InputError, match="the beam width must be at least 1, got 0"):
+        translate(path, "I am cold.", beam=0)
 
 
 def test_a_fresh_kt_translate_loads_its_run_and_prints_no_tensorflow_log_lines(runs):

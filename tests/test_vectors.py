@@ -412,6 +412,8 @@ def test_train_refuses_missing_corpus_and_rare_words(tmp_path: Path) -> None:
     (tmp_path / "tiny.txt").write_text("one two three\n")
     with pytest.raises(VectorsError, match="no word occurs 5 times"):
         vectors.train(tmp_path / "tiny.txt", tmp_path / "out.kv")
+    with pytest.raises(VectorsError, match="dim must be at least 1, got 0"):
+        vectors.train(tmp_path / "tiny.txt", tmp_path / "out.kv", dim=0)
 
 
 def test_plot(tmp_path: Path) -> None:

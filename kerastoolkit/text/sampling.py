@@ -20,6 +20,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from kerastoolkit.errors import InputError
 from kerastoolkit.text.characters import Characters
 
 
@@ -38,7 +39,13 @@ class Sampler(ABC):
         """Read one more character; return the scores of the character that follows."""
 
     def stream(self, prime: str, length: int, temperature: float, seed: int = 0) -> Iterator[str]:
-        """Yield `length` characters following `prime` (non-empty, every character in the vocabulary)."""
+        """Yield `length` characters following `prime` (non-empty, every character in the vocabulary); `temperature`
+        above 0 (lower: likelier characters, higher: more surprises)."""
+        if not temperature > 0:  # 0 would divide by zero; below 0 would favour the least likely characters
+            raise InputError(f"the temperature must be above 0, got {temperature}")
+        return self._stream(prime, length, temperature, seed)  # refused above at the call, not at the first next()
+
+    def _stream(self, prime: str, length: int, temperature: float, seed: int) -> Iterator[str]:
         rng = np.random.default_rng(seed)
         logits = self.begin(self.characters.encode(prime))
         for written in range(length):

@@ -103,6 +103,8 @@ class Translator:
         (`tokens`) before any is translated, unless not `check`."""
         if beam < 1:
             raise InputError(f"the beam width must be at least 1, got {beam}")
+        if not length_penalty >= 0:  # below 0 would favour ever longer translations (NaN: none at all)
+            raise InputError(f"the length penalty must be 0 or more, got {length_penalty}")
         token_lists = [self.tokens(s, check) for s in sentences]
         results = []
         for start in range(0, len(sentences), BATCH):

@@ -75,6 +75,9 @@ def train(
     """Train word2vec on `corpus` (a text file, or tokenised sentences) and save the vectors to `out` (.kv)."""
     from gensim.models import Word2Vec
 
+    for name, value in (("dim", dim), ("window", window), ("min_count", min_count), ("epochs", epochs)):
+        if value < 1:
+            raise VectorsError(f"{name} must be at least 1, got {value}")
     out_path = Path(out)
     if out_path.suffix != ".kv":
         raise VectorsError(f"--out {out_path}: give a .kv file name (gensim's native format)")
