@@ -57,6 +57,9 @@ __all__ = ["STRATEGIES", "RunResult", "Trainer", "evaluate_run", "finish_run", "
 
 @dataclass
 class RunResult:
+    """What `run_recipe` and `evaluate_run` give back: the run folder, the scores (`scores`, and the breakdown in
+    `evaluation`), the metric the summary line reports, the seconds it took and that summary line."""
+
     run: Run
     evaluation: Evaluation
     metric: str

@@ -82,6 +82,9 @@ def format_score(score: float, published: Published | None, metric: str = "") ->
 
 @dataclass(frozen=True)
 class RecipeInfo:
+    """A recipe as the registry finds it (`get_recipe(name)`), read from its file without importing it: its name,
+    summary, published target and hooks; `module` imports it, `make_config` gives its hyperparameters."""
+
     name: str
     path: Path
     summary: str

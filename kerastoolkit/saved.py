@@ -45,6 +45,9 @@ def misfit(model_file: Path, exc: Exception) -> RunDirError:
 
 @dataclass
 class SavedRun:
+    """A finished run opened for use (`open_saved_run(folder)`): its recipe, hyperparameters, model (loaded on first
+    use, safe_mode on) and the assets it saved from its data (vocabularies, character sets)."""
+
     run: Run
     recipe: RecipeInfo
     config: Any

@@ -14,6 +14,9 @@ from kerastoolkit.fileio import atomic_path, unwritable_reason
 
 @dataclass(frozen=True)
 class TrainResult:
+    """What `vectors.train` reports: the saved .kv file, the vocabulary size, the dimension, the corpus's words and
+    the training time."""
+
     path: Path
     vocabulary: int
     dim: int
