@@ -239,7 +239,7 @@ def test_searched_epochs_train_each_trial_that_long(tmp_path, mnist_prepared):
 @pytest.mark.parametrize(
     ("error", "message"),
     [
-        (ConfigError("units=96 does not split"), "units=96 does not split; the search stopped: give values that go"),
+        (ConfigError("units=96 does not split"), "units=96 does not split; the search stopped (start a new one"),
         (MemoryError(), "out of memory (MemoryError): give smaller sizes"),
     ],
 )

@@ -93,7 +93,7 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
             for k, v in values.items()
             if not k.startswith("tuner/")
         }
-        searched = {k: round(v, 12) if isinstance(v, float) else v for k, v in searched.items()}  # 0.2 + 0.1 steps
+        searched = {k: float(f"{v:.12g}") if isinstance(v, float) else v for k, v in searched.items()}  # 0.2 + 0.1
         epochs = values.get("tuner/epochs", searched.get("epochs", self.base.epochs))  # hyperband's, else searched
         return from_dict(self.recipe.module.Config, {**to_dict(self.base), **searched, "epochs": epochs})
 
@@ -302,5 +302,5 @@ def search(recipe: RecipeInfo, folder: Path, spec: dict[str, Any], data: Any) ->
     try:
         tuner.search()
     except TrialRefused as exc:
-        raise ConfigError(f"{exc}; the search stopped: give values that go together in a new search") from None
+        raise ConfigError(f"{exc}; the search stopped (start a new one without such values)") from None
     return write_results(tuner, spec, folder)

@@ -53,16 +53,15 @@ def is_range(item: str, hints: dict[str, Any]) -> bool:
 
 def parse_space(config: Any, items: list[str]) -> tuple[list[Dimension], Any]:
     """The dimensions searched and the base config from KEY=VALUE items: the defaults with the fixed overrides
-    and each dimension's first choice (low end), checked together; every other choice is checked on top of it."""
+    and each dimension's first choice (low end), once the choices and range ends are checked together."""
     hints = typing.get_type_hints(type(config))
     for item in items:
         _refuse_slashed_scalar(item, hints)
     ranges = [item for item in items if is_range(item, hints)]
-    fixed = {item.partition("=")[0] for item in items if not is_range(item, hints)}
-    both = sorted(fixed & {item.partition("=")[0] for item in ranges})
+    fixed_items = [item for item in items if not is_range(item, hints)]
+    both = sorted({i.partition("=")[0] for i in fixed_items} & {i.partition("=")[0] for i in ranges})
     if both:
         raise ConfigError(f"{both[0]} is both fixed and searched; give it once, as a value or as a search")
-    fixed_items = [item for item in items if not is_range(item, hints)]
     base = apply_overrides(config, fixed_items, together=False)
     dimensions, seen = [], set()
     for item in ranges:
