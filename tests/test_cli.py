@@ -526,6 +526,17 @@ def test_runs_lists_a_run_with_a_damaged_metrics_json_and_goes_on(tmp_path):
     assert "incomplete" in lines[1] and "unreadable metrics.json" in lines[2]
 
 
+def test_runs_marks_a_finished_run_whose_model_is_gone(tmp_path):
+    folder = fake_run(tmp_path, "mnist_mlp")
+    (folder / "metrics.json").write_text(
+        json.dumps({"recipe": "mnist_mlp", "metric": "accuracy", "test": {"accuracy": 0.98}})
+    )
+    code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
+    assert code == 0 and "accuracy 98.00%, model.keras missing" in out, out
+    (folder / "model.keras").write_bytes(b"PK")
+    assert "missing" not in invoke("runs", "--runs-dir", str(tmp_path))[1]
+
+
 def test_a_cache_folder_that_cannot_be_made_is_refused_by_run(tmp_path, monkeypatch, shared_data_dir):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")

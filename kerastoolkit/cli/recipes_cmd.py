@@ -276,7 +276,10 @@ def _run_cells(run: Run) -> tuple[str, str, str, str]:
         score, published = metrics["test"][metric], metrics.get("published")
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
-        return metrics["recipe"], f"{metric} {format_score(score, target, metric)}", target_text, folder
+        shown = f"{metric} {format_score(score, target, metric)}"
+        if not run.model_file.exists():  # scored, but nothing left to eval, predict or visualize
+            shown += ", model.keras missing"
+        return metrics["recipe"], shown, target_text, folder
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a damaged metrics.json spoils one line only
         return run.path.parent.name, "unreadable metrics.json", "", folder
 
