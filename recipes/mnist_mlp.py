@@ -5,9 +5,10 @@ Python" (Theano, 2014, `3_net.py`): a classic multilayer perceptron with one hid
 weights drawn from N(0, 0.01), plain SGD on the mean cross-entropy, batches of 128, 100 epochs.
 Published: 98.2% test accuracy.
 
-One change from Radford's script: the learning rate is 0.5, not 0.05. With 0.05 this net is still climbing
-after 100 epochs and reached 95.48% here (`benchmarks/mnist_ladder.py`, when 0.05 was the default; today
-`kt run recipe mnist_mlp learning_rate=0.05` repeats it); with 0.5 it reached 98.15%. See docs/RESULTS.md.
+One change from Radford's script: the learning rate is 0.5, not 0.05. With 0.05 this net is still climbing after 100
+epochs and reached 95.48% here (`benchmarks/mnist_ladder.py`, when 0.05 was the default; today `kt run recipe
+mnist_mlp learning_rate=0.05` gives that setup again, not the same run: the engine has since changed how batches are
+drawn); with 0.5 it reached 98.15% (on 2026-11-23's engine). See docs/RESULTS.md.
 
     kt run recipe mnist_mlp
 """

@@ -26,11 +26,11 @@ opus-mt-en-fr (a large transformer trained on all of OPUS) scores 50.5 BLEU (chr
     kt run recipe translate_attention
     kt translate saved_models/translate_attention/RUN "I am cold." --attention attention.png
 
-Sizing: 124,207 training pairs (15 words a side at most) make 1,941 steps of 64 per epoch. With the defaults
-(256 units, 8,000-word vocabularies, 3 epochs) it trained in 18.4 minutes on two idle cores here (about 6
-minutes an epoch) and reached 39.63 BLEU with beam search (35.60 greedy), against 11.99 for translate_seq2seq
-and 45.33 for translate_transformer on the same split. Scoring 1,000 test sentences with greedy and beam search
-adds a few minutes.
+Sizing: 124,207 training pairs (15 words a side at most) make 1,941 steps of 64 per epoch. With the defaults (256
+units, 8,000-word vocabularies, 3 epochs) it trained in 18.4 minutes on two idle cores here (about 6 minutes an
+epoch; 2026-11-24, before dropout was reseeded every epoch) and reached 39.63 BLEU with beam search (35.60 greedy),
+against 11.99 for translate_seq2seq and 45.33 for translate_transformer on the same split. Scoring 1,000 test
+sentences with greedy and beam search adds a few minutes.
 
 What it reaches here, in full: docs/RESULTS.md (`benchmarks/translate.py`).
 """

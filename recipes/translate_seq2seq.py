@@ -19,11 +19,11 @@ search, "penalized on out-of-vocabulary words"); not Tatoeba, so a reference, no
     kt run recipe translate_seq2seq
     kt translate saved_models/translate_seq2seq/RUN "I am cold."
 
-Sizing: 1,941 steps of 64 pairs per epoch; with the defaults (2 x 256 LSTM units, 8,000-word vocabularies, 3
-epochs) it trained in 25.6 minutes on two idle cores here (about 8.5 minutes an epoch, more than
-translate_attention's 6) and reached 11.99 BLEU with beam search, against translate_attention's 39.63: without
-attention the fixed-length encoding learns far more slowly (its validation loss was still falling steeply), and it
-fails most on the longest sentences (5.8 BLEU on 11-15 English words).
+Sizing: 1,941 steps of 64 pairs per epoch; with the defaults (2 x 256 LSTM units, 8,000-word vocabularies, 3 epochs)
+it trained in 25.6 minutes on two idle cores here (about 8.5 minutes an epoch, more than translate_attention's 6;
+2026-11-24, before dropout was reseeded every epoch) and reached 11.99 BLEU with beam search, against
+translate_attention's 39.63: without attention the fixed-length encoding learns far more slowly (its validation loss
+was still falling steeply), and it fails most on the longest sentences (5.8 BLEU on 11-15 English words).
 
 What it reaches here, in full: docs/RESULTS.md (`benchmarks/translate.py`).
 """

@@ -23,10 +23,11 @@ Tatoeba's own en-fr test set Helsinki-NLP's opus-mt-en-fr, a large transformer t
     kt run recipe translate_transformer
     kt translate saved_models/translate_transformer/RUN "I am cold."
 
-Sizing: 1,941 steps of 64 pairs per epoch; a step of this model (2 + 2 blocks of 256, 8,000-word vocabularies)
-costs about 1.8 times translate_attention's, so it trains for 2 epochs by default: 21.3 minutes on two idle cores
-here (about 11 minutes an epoch). It learns much faster per step than the recurrent models and reached 45.33 BLEU
-with beam search (43.61 greedy), the best of the three on the same split.
+Sizing: 1,941 steps of 64 pairs per epoch; a step of this model (2 + 2 blocks of 256, 8,000-word vocabularies) costs
+about 1.8 times translate_attention's, so it trains for 2 epochs by default: 21.3 minutes on two idle cores here
+(about 11 minutes an epoch; 2026-11-24, before dropout was reseeded every epoch). It learns much faster per step
+than the recurrent models and reached 45.33 BLEU with beam search (43.61 greedy), the best of the three on the same
+split.
 
 What it reaches here, in full: docs/RESULTS.md (`benchmarks/translate.py`).
 """
