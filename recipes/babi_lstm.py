@@ -7,11 +7,12 @@ Embedding(50) + LSTM(100), the question through its own Embedding(50) + LSTM(100
 into a softmax over the vocabulary; Adam, batches of 32. The vocabulary comes from the training file only; the
 story keeps its `memory_size` most recent sentences, as for `babi_memn2n`, so the two see the same words.
 
-Published test error (%) of the LSTM, 1k training questions (`PAPER_ERRORS`): 100 minus the accuracies of
-Weston et al.'s LSTM baseline as ssamot/distnet quotes them, mean 51.3% as the MemN2N paper's LSTM column gives
-it. The Keras docstring (and the issue) list 72% accuracy for task 11 where distnet has 62%; only 62 gives the
-means that both papers report (48.7% accuracy, 51.3% error), so kt uses 62. 10k: the MemN2N paper's LSTM mean,
-36.4%, from a secondary source (its per-task values were not within reach).
+Published test error (%) of the LSTM, 1k training questions (`PAPER_ERRORS`): 100 minus the accuracies of Weston et
+al.'s LSTM baseline as ssamot/distnet quotes them, mean 51.3% as the MemN2N paper's LSTM column gives it. The Keras
+docstring (and the issue) list 72% accuracy for task 11 where distnet has 62%; only 62 gives the means that both
+papers report (48.7% accuracy, 51.3% error), so kt uses 62. 10k: the MemN2N paper's LSTM mean, 36.4%, from a
+secondary source whose name was not kept (not found again on 2026-11-25; its per-task values were not within reach
+either).
 
     kt run recipe babi_lstm task=1
     kt predict saved_models/babi_lstm/RUN --example 0
