@@ -18,13 +18,13 @@ figures.csv.
 
 Where the post's closing paragraph differs from kt (the table marks these rows): its error after one step,
 0.291027924, and its outputs after 10,000 steps, 0.015912196 and 0.984065734, are those of the first version of
-Mazur's script (github.com/mattm/simple-neural-network before commit 4b6faac, 2015-03-15, "Update backprop
-algorithm so that hidden layer weight updates use original weights"), which updated w5..w8 before passing the
-error back to the hidden layer: that sequential update gives 0.2910279239, 0.015912196 and 0.984065734; the
-simultaneous one gives 0.2910277737, 0.015913619 and 0.984064273. The post's error after 10,000 steps,
-0.0000351085, is the simultaneous update's error in the forward pass of step 10,000, before that step's update
-(what a training loop reports as the step's loss, and what history.csv records): after it, the error is
-0.0000351019, which kt reports as `error_after_10000` (the target, lower is better, is reached).
+Mazur's script (github.com/mattm/simple-neural-network before commit 4b6faac, 2015-03-15, "Update backprop algorithm
+so that hidden layer weight updates use original weights"), which updated w5..w8 before passing the error back to
+the hidden layer: that sequential update gives 0.2910279239, 0.0159121963 and 0.9840657345; the simultaneous one
+gives 0.2910277737, 0.0159136204 and 0.9840642735 (docs/RESULTS.md). The post's error after 10,000 steps,
+0.0000351085, is the simultaneous update's error in the forward pass of step 10,000, before that step's update (what
+a training loop reports as the step's loss, and what history.csv records): after it, the error is 0.0000351019,
+which kt reports as `error_after_10000` (the target, lower is better, is reached).
 
     kt run recipe backprop_mazur
     kt run recipe backprop_mazur steps=100 learning_rate=1      # the same net, other settings (no target)
