@@ -41,10 +41,15 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether `exc` is the machine running out of memory: Python's MemoryError, or TensorFlow's
-    ResourceExhaustedError (matched by name, so that checking does not import TensorFlow)."""
-    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
+def user_error(exc: BaseException) -> KtError | None:
+    """`exc` as the one-line error a user gets: a KtError as it is, running out of memory (Python's MemoryError,
+    or TensorFlow's ResourceExhaustedError, matched by name so that checking does not import TensorFlow) as
+    `out_of_memory`'s; None for anything else (a bug, to show with its traceback)."""
+    if isinstance(exc, KtError):
+        return exc
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
+        return out_of_memory(exc)
+    return None
 
 
 def out_of_memory(exc: BaseException) -> KtError:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from kerastoolkit import __version__
-from kerastoolkit.errors import KtError, is_out_of_memory, out_of_memory
+from kerastoolkit.errors import KtError, user_error
 
 _state = {"debug": False}
 
@@ -44,18 +44,16 @@ class KtGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]
         try:
-            try:
-                return super().invoke(ctx)
-            except Exception as exc:
-                if is_out_of_memory(exc):
-                    raise out_of_memory(exc) from exc
+            return super().invoke(ctx)
+        except Exception as exc:
+            error = user_error(exc)
+            if error is None:
                 raise
-        except KtError as exc:
             if _state["debug"]:
                 traceback.print_exc()
             else:
-                click.echo(f"kt: error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
+                click.echo(f"kt: error: {error}", err=True)
+            ctx.exit(error.exit_code)
 
 
 class RecipeVerbGroup(click.Group):

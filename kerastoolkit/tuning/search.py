@@ -23,7 +23,7 @@ import keras_tuner
 from kerastoolkit.config import from_dict, is_list_valued, parse_value, to_dict, value_text
 from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.engine import model_builder, train_recipe
-from kerastoolkit.errors import ConfigError, KtError, first_line, is_out_of_memory, out_of_memory
+from kerastoolkit.errors import ConfigError, KtError, first_line, user_error
 from kerastoolkit.fileio import write_json, write_text
 from kerastoolkit.keras_fixes import keras_tuner_plain_output
 from kerastoolkit.registry import RecipeInfo
@@ -100,12 +100,11 @@ class RecipeTuner(keras_tuner.engine.base_tuner.BaseTuner):
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
         try:
             return self._scores(trial)
-        except KtError as exc:  # keras-tuner would count it a failed trial and go on (or raise after three)
-            raise TrialRefused(trial, exc) from exc
-        except Exception as exc:
-            if is_out_of_memory(exc):
-                raise TrialRefused(trial, out_of_memory(exc)) from exc
-            raise
+        except Exception as exc:  # keras-tuner would count it a failed trial and go on (or raise after three)
+            error = user_error(exc)
+            if error is None:
+                raise
+            raise TrialRefused(trial, error) from exc
 
     def _scores(self, trial: Any) -> dict[str, float]:
         config = self.trial_config(trial.hyperparameters.values)
