@@ -148,7 +148,7 @@ def run_recipe(
 ) -> RunResult:
     """Train, test and save one run of `recipe` (a RecipeInfo or a name); with `resume`, continue the run in that
     folder."""
-    recipe = recipe if isinstance(recipe, RecipeInfo) else get_recipe(recipe)
+    recipe = get_recipe(recipe)
     started = time.perf_counter()
     config, seed, run = _prepare(recipe, config, seed, resume)
     module = recipe.module
@@ -281,7 +281,7 @@ def evaluate_run(
     `recipe` (default: the run's own, from its config.json) must be the run's."""
     started = time.perf_counter()
     run = open_run(run_dir)
-    recipe = get_recipe(recipe or run.recipe) if not isinstance(recipe, RecipeInfo) else recipe
+    recipe = get_recipe(recipe or run.recipe)
     if run.recipe != recipe.name:
         raise RunDirError(f"{run.path} is a run of {run.recipe}, not {recipe.name}")
     config = run.saved_config(recipe.module.Config)

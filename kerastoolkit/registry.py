@@ -197,8 +197,11 @@ def list_recipes() -> list[RecipeInfo]:
     ]
 
 
-def get_recipe(name: str) -> RecipeInfo:
-    """The recipe called `name`; an unknown name raises UnknownRecipeError with the closest names."""
+def get_recipe(name: str | RecipeInfo) -> RecipeInfo:
+    """The recipe called `name` (a RecipeInfo is given back as it is); an unknown name raises UnknownRecipeError
+    with the closest names."""
+    if isinstance(name, RecipeInfo):
+        return name
     recipes = {r.name: r for r in list_recipes()}
     if name in recipes:
         return recipes[name]
