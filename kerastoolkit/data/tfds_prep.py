@@ -80,10 +80,15 @@ def _temporary_folders_in(folder: str) -> Iterator[None]:
 PREPARED_FILES = "kt_files.json"  # each file of a prepared copy, its size and SHA-256, written once it is complete
 
 
+def _version_folder(cls: type, root: Path) -> Path:
+    """Where tfds keeps the prepared copy of builder class `cls` under `root` (its `data_path`)."""
+    return root / cls.name / str(cls.VERSION)
+
+
 def _prepared(cls, root: Path):
     """The builder of a complete prepared copy under `root`, else None: none yet, or one damaged since (a junk
     dataset_info.json, a record file deleted, cut short or overwritten), which is then prepared again."""
-    if not (root / cls.name / str(cls.VERSION) / PREPARED_FILES).is_file():
+    if not (_version_folder(cls, root) / PREPARED_FILES).is_file():
         return None  # (tfds would look its info up on GCS, leaving an empty temporary folder each time)
     try:
         builder = cls(data_dir=os.fspath(root))
@@ -126,7 +131,7 @@ def prepare(cls: type, source_dir: Path, name: str) -> Any:
         builder = _prepared(cls, root)  # another process may have prepared it while we waited
         if builder is not None:
             return builder
-        _remove_leftovers(root, cls.name, root / cls.name / str(cls.VERSION))
+        _remove_leftovers(root, cls.name, _version_folder(cls, root))
         print(f"preparing {name} for tensorflow-datasets in {root} (once)...", file=sys.stderr)
         start = time.monotonic()
         downloads_dir = tempfile.TemporaryDirectory(prefix=f".downloads.{cls.name}.", dir=root)

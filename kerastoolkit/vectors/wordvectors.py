@@ -49,7 +49,7 @@ class WordVectors:
 
     def __contains__(self, word: object) -> bool:
         """`"king" in vectors`: whether `word` has a vector (as stored, or lower-cased, as `lookup` finds it)."""
-        return isinstance(word, str) and (word in self.index or word.lower() in self.index)
+        return isinstance(word, str) and self._row(word) is not None
 
     def __getitem__(self, word: str) -> np.ndarray:
         """`vectors["king"]`: the word's vector, as gensim's KeyedVectors gives it."""
@@ -67,11 +67,15 @@ class WordVectors:
             index.setdefault(word, i)
         return index
 
+    def _row(self, word: str) -> int | None:
+        """The row of `word` as stored, else of its lower-case form; None if neither has one."""
+        return next((self.index[form] for form in (word, word.lower()) if form in self.index), None)
+
     def lookup(self, word: str) -> int:
         """The row of `word` as stored, else of its lower-case form; `VectorsError` with close matches if neither."""
-        for form in (word, word.lower()):
-            if form in self.index:
-                return self.index[form]
+        row = self._row(word)
+        if row is not None:
+            return row
         pool = self.words[:_CLOSE_MATCH_POOL]
         close = difflib.get_close_matches(word.lower(), pool, n=4, cutoff=0.75)
         hint = f"; close matches: {', '.join(close)}" if close else ""
