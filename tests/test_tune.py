@@ -270,11 +270,19 @@ def test_a_resumed_search_refuses_new_settings_and_a_damaged_tune_json(search, t
     [("oracle.json", "{bad"), ("oracle.json", "{}"), ("tuner0.json", "{bad"), ("trial_0/trial.json", "{bad")],
 )
 def test_a_damaged_keras_tuner_file_is_one_line_on_resume(search, tmp_path, damaged, text):
-    folder = tmp_path / search[0].name
-    shutil.copytree(search[0], folder)
+    folder = copy_of(search, tmp_path)
     (folder / damaged).write_text(text)
     message = f"{folder} is damaged: keras-tuner cannot read the search it saved"
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
+
+
+def copy_of(search: tuple, tmp_path: Path, **spec_changes: object) -> Path:
+    """A copy of the finished search's folder under `tmp_path`, its tune.json updated with `spec_changes`."""
+    folder = tmp_path / search[0].name
+    shutil.copytree(search[0], folder)
+    spec = json.loads((folder / "tune.json").read_text())
+    (folder / "tune.json").write_text(json.dumps({**spec, **spec_changes}))
+    return folder
 
 
 @pytest.mark.parametrize(
@@ -290,19 +298,14 @@ def test_a_damaged_keras_tuner_file_is_one_line_on_resume(search, tmp_path, dama
     ],
 )
 def test_a_tune_json_with_damaged_settings_is_refused_on_resume(search, tmp_path, change):
-    folder = tmp_path / search[0].name
-    shutil.copytree(search[0], folder)
-    spec = json.loads((folder / "tune.json").read_text())
-    (folder / "tune.json").write_text(json.dumps({**spec, **change}))
+    folder = copy_of(search, tmp_path, **change)
     message = f"{folder / 'tune.json'} is damaged (not the search kt tune wrote)"
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
 
 
 def test_a_tune_json_whose_base_does_not_load_is_refused_on_resume(search, tmp_path):
-    folder = tmp_path / search[0].name
-    shutil.copytree(search[0], folder)
-    spec = json.loads((folder / "tune.json").read_text())
-    (folder / "tune.json").write_text(json.dumps({**spec, "base": {**spec["base"], "epochs": "many"}}))
+    base = json.loads((search[0] / "tune.json").read_text())["base"]
+    folder = copy_of(search, tmp_path, base={**base, "epochs": "many"})
     message = "tune.json is damaged: its base hyperparameters do not load (epochs='many' is not of type int)"
     assert_user_error(["tune", "recipe", "mnist_softmax", "--resume", str(folder)], message)
 
