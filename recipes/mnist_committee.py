@@ -47,6 +47,7 @@ from kerastoolkit.engine import Trainer
 from kerastoolkit.evaluation import Evaluation
 from kerastoolkit.registry import Published
 from kerastoolkit.schedules import WarmupCosine
+from kerastoolkit.vision import predicting
 from kerastoolkit.vision.committee import committee, committee_evaluation, plot_errors
 from kerastoolkit.vision.config import AugmentConfig
 from kerastoolkit.vision.convnet import preprocessed_net
@@ -114,3 +115,6 @@ def report(model: keras.Model, data: ImageSplits, config: Config, evaluation: Ev
 def published(config: Config) -> Published | None:
     """The paper's MNIST record; none for Fashion-MNIST."""
     return Published(**PUBLISHED) if config.dataset == "mnist" else None
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

@@ -29,6 +29,7 @@ import keras
 
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 from kerastoolkit.schedules import WarmupCosine
+from kerastoolkit.vision import predicting
 from kerastoolkit.vision.config import ConvNetConfig
 from kerastoolkit.vision.convnet import conv_net
 
@@ -52,3 +53,6 @@ def build_model(config: Config) -> keras.Model:
 def callbacks(config: Config) -> list[keras.callbacks.Callback]:
     """Warm up, then cosine to 0, set at every step from its place in the run (so a resumed run agrees)."""
     return [WarmupCosine(config.learning_rate, config.warmup_epochs)]
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

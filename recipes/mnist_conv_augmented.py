@@ -38,6 +38,7 @@ import keras
 from kerastoolkit.data.mnist import ImageSplits, load_splits
 from kerastoolkit.registry import Published
 from kerastoolkit.schedules import WarmupCosine
+from kerastoolkit.vision import predicting
 from kerastoolkit.vision.config import AugmentConfig
 from kerastoolkit.vision.convnet import preprocessed_net
 
@@ -67,3 +68,6 @@ def callbacks(config: Config) -> list[keras.callbacks.Callback]:
 def published(config: Config) -> Published | None:
     """The MNIST target; none for Fashion-MNIST."""
     return Published(**PUBLISHED) if config.dataset == "mnist" else None
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

@@ -25,6 +25,7 @@ from keras import layers
 
 from kerastoolkit.config import TrainingConfig, param
 from kerastoolkit.data.mnist import ImageSplits, load_splits
+from kerastoolkit.vision import predicting
 
 PUBLISHED = {
     "metric": "accuracy",
@@ -70,3 +71,6 @@ def build_model(config: Config) -> keras.Model:
         metrics=["accuracy"],
     )
     return model
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

@@ -74,6 +74,7 @@ from kerastoolkit.registry import Published
 from kerastoolkit.schedules import WarmupCosine
 from kerastoolkit.stopping import ResumableEarlyStopping
 from kerastoolkit.trainer import Trainer
+from kerastoolkit.vision import predicting
 
 PUBLISHED = {
     "metric": "accuracy",
@@ -208,3 +209,6 @@ def report(model: keras.Model, data: ImageSplits, config: Config, evaluation: Ev
     if not config.pretrain:
         kernel = model.get_layer("hidden_1").kernel.numpy()
         filter_grid(kernel, (28, 28), folder / "filters.png", "mnist_sda: first layer, no pretraining")
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

@@ -18,6 +18,7 @@ from keras import layers
 
 from kerastoolkit.config import TrainingConfig
 from kerastoolkit.data.mnist import ImageSplits, load_splits
+from kerastoolkit.vision import predicting
 
 PUBLISHED = {
     "metric": "accuracy",
@@ -50,3 +51,6 @@ def build_model(config: Config) -> keras.Model:
         metrics=["accuracy"],
     )
     return model
+
+
+predict = predicting.predict  # kt predict RUN_DIR --image digit.png, or --example N: the net classifies them

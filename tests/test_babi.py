@@ -345,15 +345,15 @@ def test_predict_names_both_unknown_words_of_the_question(results):
     assert err.strip().endswith("training: whom, did")
 
 
-def test_predict_refuses_an_mnist_run(tmp_path):
-    folder = tmp_path / "mnist_run"
+def test_predict_refuses_a_run_of_a_recipe_without_the_hook(tmp_path):
+    folder = tmp_path / "autoencoder_run"
     folder.mkdir()
-    (folder / "config.json").write_text(json.dumps({"recipe": "mnist_softmax", "seed": 0, "hyperparameters": {}}))
-    (folder / "metrics.json").write_text(json.dumps({"recipe": "mnist_softmax", "metric": "accuracy"}))
+    (folder / "config.json").write_text(json.dumps({"recipe": "mnist_autoencoder", "seed": 0, "hyperparameters": {}}))
+    (folder / "metrics.json").write_text(json.dumps({"recipe": "mnist_autoencoder", "metric": "loss"}))
     assert_user_error(
         ["predict", folder, "--example", "0"],
-        f"{folder} is a run of mnist_softmax, which does not answer new inputs; "
-        "kt predict works for runs of: babi_lstm, babi_memn2n",
+        f"{folder} is a run of mnist_autoencoder, which does not answer new inputs; "
+        "kt predict works for runs of: babi_lstm, babi_memn2n, char_rnn, mnist_committee, mnist_conv,",
     )
 
 

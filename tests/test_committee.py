@@ -9,10 +9,14 @@ import warnings
 
 import keras
 import pytest
+from click.testing import CliRunner
 
+from kerastoolkit.cli import cli
+from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.engine import evaluate_run, run_recipe
 from kerastoolkit.registry import get_recipe
 from kerastoolkit.saved import load_model
+from kerastoolkit.vision.predicting import ranked
 
 TINY = ["batch_size=64", "train_limit=512", "validation_size=128", "test_limit=256", "filters=4", "dense_units=16"]
 # With dropout (0.4 by default): the trainer reseeds the dropout masks' generators every epoch, so the resumed
@@ -96,6 +100,15 @@ def test_members_differ_and_eval_rescores_the_saved_committee(committee_runs):
     again = evaluate_run(straight.run.path, get_recipe("mnist_committee"))
     assert again.scores["accuracy"] == pytest.approx(straight.scores["accuracy"])
     assert "committee" in again.summary
+
+
+def test_kt_predict_answers_with_the_averaged_committee(committee_runs, shared_data_dir):
+    straight, *_ = committee_runs
+    result = CliRunner().invoke(cli, ["predict", str(straight.run.path), "--example", "7"])
+    assert result.exit_code == 0, result.output
+    images, labels = load_arrays("mnist", "test")
+    (best, p), (second, q), _ = ranked(load_model(straight.run), images[7:8] / 255.0, CLASS_NAMES["mnist"])[0]
+    assert result.stdout.startswith(f"test image 7: {best} (p={p:.2f}); then {second} {q:.2f}, ")
 
 
 def test_resumed_committee_matches_an_uninterrupted_one(committee_runs):

@@ -28,6 +28,11 @@ NOT_RUN = {
     "kt run recipe mnist_conv --resume saved_models/mnist_conv/20261124-101500": "needs a killed run",
     "kt eval saved_models/mnist_conv/20261124-101500": "needs a finished run",
     "kt predict saved_models/babi_memn2n/20261124-101500 --example 0": "needs a finished run",
+    "kt predict saved_models/mnist_conv/20261124-101500 --image my_digit.png": "needs a finished run",
+    "kt predict saved_models/mnist_conv/20261124-101500 --image seven.png --image photo.jpg --out seen.png": (
+        "needs a finished run"
+    ),
+    "kt predict saved_models/mnist_conv/20261124-101500 --example 0 --example 18": "needs a finished run",
     "kt visualize saved_models/mnist_conv/20261124-101500": "needs a finished run",
     "kt visualize saved_models/mnist_mlp/20261124-101500 --steps 300 --seed 1": "needs a finished run",
     "kt run recipe babi_memn2n task=1": "trains",

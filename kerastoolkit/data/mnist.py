@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import tensorflow as tf
 
 __all__ = [
+    "CLASS_NAMES",
     "FASHION_MNIST_FILES",
     "MNIST_FILES",
     "ImageSplits",
@@ -76,6 +77,22 @@ FASHION_MNIST_FILES: dict[str, RemoteFile] = _files(
     },
 )
 _DATASETS = {"mnist": MNIST_FILES, "fashion_mnist": FASHION_MNIST_FILES}
+# Each dataset's label names, as tfds's builders give them (`load_splits`' class_names), known without TensorFlow.
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "mnist": tuple("0123456789"),
+    "fashion_mnist": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+}
 _SPLITS = ("train", "test")
 
 

@@ -1,0 +1,132 @@
+"""`kt predict` for the image classifiers (the MNIST ladder, the committee, the SdA): pictures of your own, or test
+images by number, and the net's best guesses with their probabilities.
+
+    kt predict RUN_DIR --image my_seven.png --image photo.jpg
+    kt predict RUN_DIR --example 0 --example 18 --out seen.png
+
+A recipe answers this way by naming the hook, `predict = predicting.predict`. From Python, `ranked(model, images,
+class_names)` gives the guesses for images already in the dataset's format (`picture.dataset_image`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
+from kerastoolkit.errors import InputError
+from kerastoolkit.options import NonEmptyPath, data_dir_option
+from kerastoolkit.vision.picture import Invert, dataset_image, read_picture
+
+SHOWN_GUESSES = 3  # the best guess, then the runners-up
+
+
+def class_names_of(config: Any) -> tuple[str, ...]:
+    """The names of the classes a run's net tells apart (its config's `dataset`, MNIST where it has none)."""
+    return CLASS_NAMES[getattr(config, "dataset", "mnist")]
+
+
+def ranked(
+    model: Any, images: np.ndarray, class_names: Sequence[str], top: int = SHOWN_GUESSES
+) -> list[list[tuple[str, float]]]:
+    """For each of `images` ((N, 28, 28) in [0, 1]), the model's `top` classes and their probabilities, best first."""
+    images = np.asarray(images, dtype=np.float32).reshape((-1, *model.inputs[0].shape[1:]))
+    probabilities = np.asarray(model.predict(images, verbose=0))
+    order = np.argsort(-probabilities, axis=-1, kind="stable")[:, :top]
+    return [[(class_names[c], float(row[c])) for c in best] for row, best in zip(probabilities, order, strict=True)]
+
+
+def test_images(dataset: str, indices: Sequence[int], data_dir: str | None) -> tuple[np.ndarray, list[int]]:
+    """The test images numbered `indices` ((N, 28, 28) in [0, 1]) and their labels."""
+    images, labels = load_arrays(dataset, "test", data_dir)
+    for index in indices:
+        if index >= len(images):
+            raise InputError(
+                f"--example {index} is past the end of the test set ({len(images)} images: 0-{len(images) - 1})"
+            )
+    chosen = list(indices)
+    return images[chosen].astype(np.float32) / 255.0, [int(label) for label in labels[chosen]]
+
+
+def guess_line(name: str, guesses: list[tuple[str, float]], truth: str | None = None) -> str:
+    """`name: 7 (p=0.98); then 1 0.01, 9 0.00`, with `right` or `wrong: it is X` when the truth is known."""
+    (best, p), *others = guesses
+    line = f"{name}: {best} (p={p:.2f})"
+    if others:
+        line += "; then " + ", ".join(f"{c} {q:.2f}" for c, q in others)
+    if truth is not None:
+        line += "  right" if truth == best else f"  wrong: it is {truth}"
+    return line
+
+
+def _draw(images: np.ndarray, names: list[str], guesses: list[list[tuple[str, float]]], path: Path) -> None:
+    from kerastoolkit.inside.draw import image_grid, in_rows
+
+    captions = [f"{name}\n{best[0][0]} ({best[0][1]:.2f})" for name, best in zip(names, guesses, strict=True)]
+    image_grid(
+        in_rows(list(images)), path, "as the net saw them: its best guess", captions=in_rows(captions), stretch=False
+    )
+
+
+@click.option(
+    "--image",
+    "pictures",
+    multiple=True,
+    type=NonEmptyPath(exists=True, dir_okay=False),
+    help="A picture to classify (PNG, JPEG...; repeatable): cropped, scaled and centred as the dataset's images are.",
+)
+@click.option(
+    "--example", "examples", multiple=True, type=click.IntRange(min=0), help="The Nth test image (repeatable)."
+)
+@click.option(
+    "--invert",
+    type=click.Choice(["auto", "yes", "no"]),
+    default="auto",
+    show_default=True,
+    help="Turn dark ink on light paper into the datasets' light on dark (auto: when the picture's border is light).",
+)
+@click.option(
+    "--out", type=NonEmptyPath(dir_okay=False), help="Also draw the images as the net saw them into this file."
+)
+@data_dir_option("the MNIST files, for --example")
+def predict(
+    saved: Any,
+    pictures: tuple[str, ...],
+    examples: tuple[int, ...],
+    invert: Invert,
+    out: str | None,
+    data_dir: str | None,
+) -> None:
+    """Classify pictures of your own, or test images by number, with the run's net.
+
+    \b
+    One line each: the best guess and its probability, then the runners-up. Examples:
+      kt predict RUN_DIR --image my_seven.png
+      kt predict RUN_DIR --example 0 --example 1 --out seen.png
+    """
+    if not pictures and not examples:
+        raise InputError("give --image FILE or --example N (see kt predict RUN_DIR --help)")
+    if out:
+        from kerastoolkit.report import image_format
+
+        image_format(Path(out), "--out")
+    dataset = getattr(saved.config, "dataset", "mnist")
+    names = class_names_of(saved.config)
+    images = [dataset_image(read_picture(path), dataset, invert) for path in pictures]
+    shown = [Path(path).name for path in pictures]
+    truths: list[str | None] = [None] * len(pictures)
+    if examples:
+        tests, labels = test_images(dataset, examples, data_dir)
+        images += list(tests)
+        shown += [f"test image {index}" for index in examples]
+        truths += [names[label] for label in labels]
+    guesses = ranked(saved.model, np.stack(images), names)
+    for name, guessed, truth in zip(shown, guesses, truths, strict=True):
+        click.echo(guess_line(name, guessed, truth))
+    if out:
+        _draw(np.stack(images), shown, guesses, Path(out))
+        click.echo(f"wrote {out}", err=True)

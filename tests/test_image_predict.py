@@ -1,0 +1,181 @@
+"""`kt predict` for the image classifiers: pictures of your own made into the dataset's format (inverted, cropped,
+scaled, centred), test images by number, the guesses as the model gives them, and bad input in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from kerastoolkit.cli import cli
+from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
+from kerastoolkit.engine import run_recipe
+from kerastoolkit.errors import InputError
+from kerastoolkit.registry import get_recipe, list_recipes
+from kerastoolkit.saved import open_saved_run
+from kerastoolkit.vision.picture import dataset_image, read_picture
+from kerastoolkit.vision.predicting import ranked
+
+TINY = ["epochs=1", "batch_size=64", "train_limit=256", "validation_size=64", "test_limit=32"]
+
+
+def invoke(*args: object) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def softmax_run(tmp_path_factory, shared_data_dir, _session_cache_dir) -> Path:
+    """A finished mnist_softmax run, one epoch on 256 digits (its guesses need not be right, only the model's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KT_CACHE_DIR", str(_session_cache_dir))
+        recipe = get_recipe("mnist_softmax")
+        return run_recipe(recipe, recipe.make_config(TINY), runs_dir=tmp_path_factory.mktemp("runs"), seed=1).run.path
+
+
+@pytest.fixture(scope="module")
+def test_digits(shared_data_dir) -> tuple[np.ndarray, np.ndarray]:
+    return load_arrays("mnist", "test")
+
+
+def save_png(array: np.ndarray, path: Path) -> Path:
+    Image.fromarray(np.asarray(array, dtype=np.uint8)).save(path)
+    return path
+
+
+def on_paper(digit: np.ndarray, scale: int = 6, canvas: tuple[int, int] = (260, 330), at: tuple[int, int] = (30, 150)):
+    """An MNIST digit (uint8) as a photo of dark ink on light grey paper: enlarged, off centre, on a larger sheet."""
+    big = np.kron(digit.astype(np.float32), np.ones((scale, scale), np.float32))
+    sheet = np.full(canvas, 0.85, np.float32)
+    sheet[at[0] : at[0] + big.shape[0], at[1] : at[1] + big.shape[1]] -= 0.8 * big / 255.0
+    return np.clip(sheet * 255.0, 0, 255).astype(np.uint8)
+
+
+def test_the_image_classifiers_predict():
+    takes = {r.name for r in list_recipes() if r.name.startswith("mnist_") and r.has_hook("predict")}
+    assert takes == {
+        "mnist_committee",
+        "mnist_conv",
+        "mnist_conv_augmented",
+        "mnist_dropout",
+        "mnist_mlp",
+        "mnist_sda",
+        "mnist_softmax",
+    }
+
+
+def test_class_names_are_the_tfds_builders(tmp_path):
+    from tensorflow_datasets.image_classification import mnist as tfds_mnist
+
+    for name, builder in (("mnist", tfds_mnist.MNIST), ("fashion_mnist", tfds_mnist.FashionMNIST)):
+        assert list(CLASS_NAMES[name]) == builder(data_dir=str(tmp_path)).info.features["label"].names
+
+
+def test_a_28_pixel_picture_is_taken_as_it_is_and_light_paper_is_inverted(test_digits):
+    digit = test_digits[0][0].astype(np.float32) / 255.0
+    np.testing.assert_array_equal(dataset_image(digit), digit)
+    np.testing.assert_allclose(dataset_image(1.0 - digit), digit, atol=1e-6)  # dark on light: inverted
+    np.testing.assert_allclose(dataset_image(1.0 - digit, invert="no"), 1.0 - digit, atol=1e-6)
+
+
+def test_a_photo_of_a_digit_is_cropped_scaled_and_centred_as_mnist(test_digits):
+    images, _ = test_digits
+    for index in (0, 1, 2):
+        image = dataset_image(on_paper(images[index]).astype(np.float32) / 255.0)
+        assert image.shape == (28, 28) and image.dtype == np.float32
+        assert 0.0 <= image.min() and image.max() <= 1.0
+        rows, columns = np.flatnonzero(image.max(axis=1) > 0.1), np.flatnonzero(image.max(axis=0) > 0.1)
+        assert max(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 in (20, 21)  # MNIST's 20-pixel box
+        centre = np.array([(np.indices(image.shape)[axis] * image).sum() for axis in (0, 1)]) / image.sum()
+        np.testing.assert_allclose(centre, [14, 14], atol=0.6)  # where MNIST puts them
+        original = images[index].astype(np.float32) / 255.0
+        assert np.corrcoef(image.ravel(), original.ravel())[0, 1] > 0.85  # the same digit, where MNIST put it
+
+
+def test_fashion_pictures_fill_the_frame(test_digits):
+    image = dataset_image(on_paper(test_digits[0][0]).astype(np.float32) / 255.0, "fashion_mnist")
+    rows, columns = np.flatnonzero(image.max(axis=1) > 0.1), np.flatnonzero(image.max(axis=0) > 0.1)
+    assert max(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 >= 27
+
+
+def test_transparent_background_reads_as_paper_and_bad_files_are_refused(tmp_path):
+    strokes = np.zeros((40, 40, 4), np.uint8)
+    strokes[10:30, 18:22] = (0, 0, 0, 255)  # a black bar on a transparent sheet
+    Image.fromarray(strokes, "RGBA").save(tmp_path / "bar.png")
+    gray = read_picture(tmp_path / "bar.png")
+    assert gray[0, 0] == 1.0 and gray[20, 20] == 0.0
+    assert dataset_image(gray).max() == pytest.approx(1.0)
+    (tmp_path / "notes.png").write_text("not a picture")
+    with pytest.raises(InputError, match="is not a picture kt can read"):
+        read_picture(tmp_path / "notes.png")
+    with pytest.raises(InputError, match="no such file"):
+        read_picture(tmp_path / "gone.png")
+    with pytest.raises(InputError, match="blank"):
+        dataset_image(np.full((50, 50), 0.9, np.float32))
+
+
+def test_phone_orientation_and_16_bit_grey_levels_are_read(tmp_path):
+    upright = np.full((60, 30), 255, np.uint8)
+    upright[5:15, 10:20] = 0  # a dark square near the top
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to show": the pixels are stored turned the other way
+    Image.fromarray(upright).rotate(90, expand=True).save(tmp_path / "photo.jpg", exif=exif, quality=95)
+    gray = read_picture(tmp_path / "photo.jpg")
+    assert gray.shape == (60, 30) and gray[10, 15] < 0.1 and gray[50, 15] > 0.9
+    deep = np.zeros((30, 30), np.uint16)
+    deep[5:25, 14:16] = 40000
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    assert read_picture(tmp_path / "deep.png").max() == pytest.approx(1.0)
+
+
+def test_kt_predict_gives_the_models_guesses_for_pictures_and_test_images(softmax_run, test_digits, tmp_path):
+    images, labels = test_digits
+    picture = save_png(images[3], tmp_path / "three.png")
+    code, out, err = invoke("predict", softmax_run, "--image", picture, "--example", 3, "--example", 9999)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith("three.png: ") and lines[1].startswith("test image 3: ")
+    model = open_saved_run(softmax_run).model
+    expected = ranked(model, images[[3, 9999]].astype(np.float32) / 255.0, CLASS_NAMES["mnist"])
+    for line, guesses, label in zip(lines[1:], expected, labels[[3, 9999]], strict=True):
+        (best, p), (second, q), (third, r) = guesses
+        assert f": {best} (p={p:.2f}); then {second} {q:.2f}, {third} {r:.2f}" in line, line
+        assert line.endswith("  right" if best == str(label) else f"  wrong: it is {label}"), line
+    assert lines[0].split(": ", 1)[1] == lines[1].split(": ", 1)[1].split("  ")[0]  # the same image, as a file
+    probabilities = model.predict(images[:1].astype(np.float32)[..., None] / 255.0, verbose=0)[0]
+    everything = ranked(model, images[:1] / 255.0, CLASS_NAMES["mnist"], top=10)[0]
+    assert [p for _, p in everything] == pytest.approx(sorted(probabilities, reverse=True))
+
+
+def test_kt_predict_draws_what_the_net_saw(softmax_run, test_digits, tmp_path):
+    photo = save_png(on_paper(test_digits[0][5]), tmp_path / "photo.jpg")
+    code, out, err = invoke("predict", softmax_run, "--image", photo, "--out", tmp_path / "seen.png")
+    assert code == 0, err
+    assert out.startswith("photo.jpg: ") and f"wrote {tmp_path / 'seen.png'}" in err
+    assert (tmp_path / "seen.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give --image FILE or --example N"),
+        (["--example", "10000"], "--example 10000 is past the end of the test set (10000 images: 0-9999)"),
+        (["--image", "{tmp}/gone.png"], "does not exist"),
+        (["--image", "{tmp}/notes.png"], "is not a picture kt can read"),
+        (["--image", "{tmp}/blank.png"], "the picture is blank"),
+        (["--example", "1", "--out", "{tmp}/seen.txt"], "--out {tmp}/seen.txt: give an image file name ending in"),
+        (["--example", "-1"], "-1 is not in the range x>=0"),
+    ],
+)
+def test_kt_predict_bad_input_is_one_line(softmax_run, tmp_path, args, message):
+    (tmp_path / "notes.png").write_text("not a picture")
+    save_png(np.full((40, 40), 200), tmp_path / "blank.png")
+    code, out, err = invoke("predict", softmax_run, *[a.format(tmp=tmp_path) for a in args])
+    assert code == 2, (out, err)
+    assert err.startswith("kt: error: ") and message.format(tmp=tmp_path) in err and err.count("\n") == 1, err
+    assert not (tmp_path / "seen.txt").exists()
