@@ -255,3 +255,17 @@ def test_notebook_sums_each_sections_cells():
         nbformat.v4.new_code_cell("pass"),
     ]
     assert notebook.section_seconds(cells) == [("(before the first section)", 1.5), ("1. First", 62.25)]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["{tmp}/none"], "{tmp}/none is not a folder"),
+        (["{tmp}", "--limit", "0"], "argument --limit: 0 is too small"),
+        (["{tmp}", "--split", "train"], "argument --split: invalid choice: 'train'"),
+    ],
+    ids=["no run folder", "limit 0", "unknown split"],
+)
+def test_pictures_refuses(tmp_path, args, message):
+    result = run_script("pictures", *[a.format(tmp=tmp_path) for a in args], tmp_path=tmp_path)
+    assert_refused(result, "pictures", message.format(tmp=tmp_path), tmp_path)

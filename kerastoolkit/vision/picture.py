@@ -2,10 +2,13 @@
 
 MNIST's digits are light strokes on black, each scaled to fit a 20x20 box (its shape kept) and placed so that its
 centre of mass sits at the centre of the 28x28 frame (LeCun, Cortes & Burges, the MNIST page); Fashion-MNIST's
-products are light on black, trimmed and scaled so that the longer side fills the 28 pixels (Xiao, Rasul & Vollgraf
-2017). `dataset_image` does the same to a picture: grey levels, dark background (a light one, as on paper, is
-inverted), background level subtracted, cropped to the ink, scaled and placed. A picture that already is 28x28 is
-taken as it is (inverted if need be): it is read as the dataset's own format.
+products are light on black and fill the frame (Xiao, Rasul & Vollgraf 2017: trimmed, the longer side resized to
+28 pixels, sharpened, the shorter side extended, negated; kt does not sharpen).
+`dataset_image` does the same to a picture: grey levels, dark background (a light one, as on paper, is inverted),
+the paper's level subtracted (unevenly lit paper too), the strokes told from the paper by Otsu's threshold, cropped
+to them, and scaled and placed as the dataset's; a digit's strokes are made white at their core, as MNIST's are. A
+picture that already is 28x28 is taken as it is (inverted if need be): it is read as the dataset's own format.
+`benchmarks/pictures.py` measures what a trained net makes of test digits photographed on paper and brought back.
 
 Light: numpy and Pillow (matplotlib's own dependency), no TensorFlow.
 """
@@ -20,8 +23,7 @@ import numpy as np
 from kerastoolkit.errors import InputError
 
 FRAME = 28  # pixels a side, both datasets
-BOX = {"mnist": 20, "fashion_mnist": 28}  # the longer side of the ink after scaling
-INK = 0.1  # of the brightest ink: fainter pixels do not count for the crop
+BOX = {"mnist": 20}  # the longer side of a digit after scaling (a product: the whole frame)
 Invert = Literal["auto", "yes", "no"]
 
 
@@ -66,16 +68,57 @@ def dataset_image(gray: np.ndarray, dataset: str = "mnist", invert: Invert = "au
     image = light_on_dark(np.asarray(gray, dtype=np.float32), invert)
     if image.shape == (FRAME, FRAME):
         return image
-    ink = np.clip(image - np.median(_border(image)), 0.0, None)
+    ink, threshold = strokes(image)
+    rows, columns = np.flatnonzero(ink.max(axis=1) > threshold), np.flatnonzero(ink.max(axis=0) > threshold)
+    ink = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    if dataset != "mnist":  # Fashion-MNIST keeps the grey levels of its products, centred in the frame
+        scaled = _scaled(ink, FRAME)
+        return _placed(scaled, (FRAME - np.array(scaled.shape)) / 2)
+    full = np.percentile(ink[ink > threshold], 75)  # MNIST's strokes are white (1) but at their soft edges
+    scaled = _scaled(np.clip(ink / full, 0.0, 1.0), BOX["mnist"])
+    return _placed(scaled, FRAME // 2 - _centre_of_mass(scaled))  # MNIST's centres of mass: pixel (14, 14)
+
+
+def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
+    """The strokes of a light-on-dark picture on an exactly black background, scaled to 1 at the brightest, and
+    the level (Otsu's) that tells stroke from paper. The paper's own level, a plane fitted to the darker half of
+    the pixels, is subtracted first, so that uneven lighting is not taken for ink; what is left below half the
+    threshold (the paper's grain) is set to 0."""
+    ink = np.clip(image - _paper_level(image), 0.0, None)
     if ink.max() < 0.05:
         raise InputError("the picture is blank: no strokes stand out from its background")
     ink /= ink.max()
-    rows, columns = np.flatnonzero(ink.max(axis=1) > INK), np.flatnonzero(ink.max(axis=0) > INK)
-    ink = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-    scaled = _scaled(ink, BOX.get(dataset, FRAME))
-    if dataset == "mnist":  # MNIST's centres of mass sit at pixel (14, 14), measured on its test digits
-        return _placed(scaled, FRAME // 2 - _centre_of_mass(scaled))
-    return _placed(scaled, (FRAME - np.array(scaled.shape)) / 2)
+    threshold = _otsu_threshold(ink)
+    ink[ink < threshold / 2] = 0.0
+    return ink, threshold
+
+
+def _paper_level(image: np.ndarray, samples: int = 100_000) -> np.ndarray:
+    """The least-squares plane a + b row + c column through the darker half of (at most about `samples` of) the
+    pixels: the paper, lit evenly or not, where the ink covers less than half the picture."""
+    step = max(1, int(np.sqrt(image.size / samples)))
+    rows, columns = np.indices(image.shape, dtype=np.float32)
+    picked = (slice(None, None, step), slice(None, None, step))
+    values, y, x = image[picked].ravel(), rows[picked].ravel(), columns[picked].ravel()
+    paper = values <= np.median(values)
+    design = np.stack([np.ones(paper.sum(), np.float32), y[paper], x[paper]], axis=1)
+    (a, b, c), *_ = np.linalg.lstsq(design, values[paper], rcond=None)
+    return a + b * rows + c * columns
+
+
+def _otsu_threshold(values: np.ndarray, bins: int = 256) -> float:
+    """Otsu's threshold of values in [0, 1]: the level that best splits them into two classes (the most variance
+    between the classes' means)."""
+    counts, edges = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    centres = (edges[:-1] + edges[1:]) / 2
+    weight = np.cumsum(counts)
+    mass = np.cumsum(counts * centres)
+    below, above = weight[:-1], weight[-1] - weight[:-1]
+    valid = (below > 0) & (above > 0)
+    mean_below = np.divide(mass[:-1], below, out=np.zeros_like(mass[:-1]), where=valid)
+    mean_above = np.divide(mass[-1] - mass[:-1], above, out=np.zeros_like(mass[:-1]), where=valid)
+    between = np.where(valid, below * above * (mean_below - mean_above) ** 2, -1.0)
+    return float(edges[1:][int(np.argmax(between))])
 
 
 def _scaled(ink: np.ndarray, box: int) -> np.ndarray:
