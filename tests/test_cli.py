@@ -193,6 +193,26 @@ def test_a_model_too_large_for_memory_is_one_line_and_leaves_no_run_folder(tmp_p
     assert not any(tmp_path.iterdir())
 
 
+def test_out_of_memory_in_training_is_one_line_naming_the_run_folder_to_resume(tmp_path, mnist_prepared, monkeypatch):
+    import tensorflow as tf
+
+    from kerastoolkit import engine
+
+    allocating = "OOM when allocating tensor with shape[4096,784]"
+
+    def out_of_memory(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, f"{allocating} on CPU")
+
+    monkeypatch.setattr(engine, "train_recipe", out_of_memory)
+    args = ["run", "recipe", "mnist_softmax", "epochs=1", "train_limit=64", "test_limit=64"]
+    err = assert_user_error([*args, "--runs-dir", str(tmp_path)], f"out of memory ({allocating}): give smaller sizes")
+    (folder,) = (tmp_path / "mnist_softmax").iterdir()
+    assert err.endswith(
+        f"; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder} goes on"
+        " with it (or delete the folder)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
