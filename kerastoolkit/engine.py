@@ -97,10 +97,22 @@ def evaluate_model(recipe: RecipeInfo, model: keras.Model, data: Any, config: An
     return compiled_evaluation(model, data, config.batch_size)
 
 
-def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, title: str) -> None:
+def _test_classes(
+    model: keras.Model, data: Any, evaluation: Evaluation, batch_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The true and the predicted class of every test example: the evaluation's where its scoring kept them, else
+    the model's predictions."""
+    if evaluation.test_predictions is not None:
+        return evaluation.test_labels, evaluation.test_predictions
     test = evaluation_batches(data.test, batch_size)
     predictions = np.argmax(model.predict(test, verbose=0), axis=-1)
-    labels = np.concatenate([y.numpy() for _, y in test])
+    return np.concatenate([y.numpy() for _, y in test]), predictions
+
+
+def _plot_confusion(
+    model: keras.Model, data: Any, evaluation: Evaluation, run: Run, batch_size: int, title: str
+) -> None:
+    labels, predictions = _test_classes(model, data, evaluation, batch_size)
     matrix = report.confusion_matrix(labels, predictions, len(data.class_names))
     report.plot_confusion(matrix, data.class_names, run.path / "confusion.png", title)
 
@@ -268,7 +280,7 @@ def finish_run(
     history = run.read_history()
     report.plot_curves(history, run.path / "curves.png", title)
     if getattr(data, "class_names", None):
-        _plot_confusion(model, data, run, config.batch_size, title)
+        _plot_confusion(model, data, evaluation, run, config.batch_size, title)
     write_breakdown(evaluation, run.path)
     if recipe.has_hook("report"):
         recipe.module.report(model, data, config, evaluation, run.path)
