@@ -28,10 +28,13 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import platform
+import shlex
 import shutil
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +46,7 @@ import tensorflow as tf
 from kerastoolkit import __version__, report
 from kerastoolkit.config import from_dict, to_dict
 from kerastoolkit.data.pipeline import evaluation_batches
-from kerastoolkit.errors import RunDirError
+from kerastoolkit.errors import KtError, RunDirError, is_out_of_memory, out_of_memory
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
 from kerastoolkit.registry import RecipeInfo, get_recipe
@@ -94,10 +97,22 @@ def evaluate_model(recipe: RecipeInfo, model: keras.Model, data: Any, config: An
     return compiled_evaluation(model, data, config.batch_size)
 
 
-def _plot_confusion(model: keras.Model, data: Any, run: Run, batch_size: int, title: str) -> None:
+def _test_classes(
+    model: keras.Model, data: Any, evaluation: Evaluation, batch_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The true and the predicted class of every test example: the evaluation's where its scoring kept them, else
+    the model's predictions."""
+    if evaluation.test_predictions is not None:
+        return evaluation.test_labels, evaluation.test_predictions
     test = evaluation_batches(data.test, batch_size)
     predictions = np.argmax(model.predict(test, verbose=0), axis=-1)
-    labels = np.concatenate([y.numpy() for _, y in test])
+    return np.concatenate([y.numpy() for _, y in test]), predictions
+
+
+def _plot_confusion(
+    model: keras.Model, data: Any, evaluation: Evaluation, run: Run, batch_size: int, title: str
+) -> None:
+    labels, predictions = _test_classes(model, data, evaluation, batch_size)
     matrix = report.confusion_matrix(labels, predictions, len(data.class_names))
     report.plot_confusion(matrix, data.class_names, run.path / "confusion.png", title)
 
@@ -180,12 +195,38 @@ def run_recipe(
         if worker_root is not None and chief_run is not None:  # resumed: where the chief's backup says
             _copy_resume_state(chief_run, run)
     try:
-        trainer = Trainer(run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build)
-        result = _train_and_finish(recipe, config, model, data, trainer, started, chief)
+        with _resume_told(run, recipe.name, owned=worker_root is None):  # on the chief: the user's folder
+            trainer = Trainer(
+                run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build
+            )
+            result = _train_and_finish(recipe, config, model, data, trainer, started, chief)
     finally:
         if worker_root is not None:
             shutil.rmtree(worker_root, ignore_errors=True)
     return result
+
+
+@contextmanager
+def _resume_told(run: Run, recipe: str, owned: bool) -> Iterator[None]:
+    """Training in `run` that runs out of memory, or is interrupted (Ctrl-C), leaves the folder resumable: where
+    the user owns it (`owned`), say so. Out of memory is a KtError naming the folder and the command that goes on
+    with it; an interrupt prints that on stderr and goes on up. Anything else passes as it is."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if owned:
+            print(f"interrupted: {_left_to_resume(run, recipe)}", file=sys.stderr)
+        raise
+    except Exception as exc:
+        if owned and is_out_of_memory(exc):
+            raise KtError(f"{out_of_memory(exc)}; {_left_to_resume(run, recipe)} (or delete the folder)") from exc
+        raise
+
+
+def _left_to_resume(run: Run, recipe: str) -> str:
+    """Where a run stopped during training is left, and the command that goes on with it."""
+    command = shlex.join(["kt", "run", "recipe", recipe, "--resume", str(run.path)])
+    return f"the run folder {run.path} keeps the finished epochs: {command} goes on with it"
 
 
 def _copy_resume_state(source: Run, target: Run) -> None:
@@ -239,7 +280,7 @@ def finish_run(
     history = run.read_history()
     report.plot_curves(history, run.path / "curves.png", title)
     if getattr(data, "class_names", None):
-        _plot_confusion(model, data, run, config.batch_size, title)
+        _plot_confusion(model, data, evaluation, run, config.batch_size, title)
     write_breakdown(evaluation, run.path)
     if recipe.has_hook("report"):
         recipe.module.report(model, data, config, evaluation, run.path)

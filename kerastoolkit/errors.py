@@ -42,14 +42,19 @@ def first_line(exc: BaseException) -> str:
 
 
 def user_error(exc: BaseException) -> KtError | None:
-    """`exc` as the one-line error a user gets: a KtError as it is, running out of memory (Python's MemoryError,
-    or TensorFlow's ResourceExhaustedError, matched by name so that checking does not import TensorFlow) as
+    """`exc` as the one-line error a user gets: a KtError as it is, running out of memory (`is_out_of_memory`) as
     `out_of_memory`'s; None for anything else (a bug, to show with its traceback)."""
     if isinstance(exc, KtError):
         return exc
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError":
+    if is_out_of_memory(exc):
         return out_of_memory(exc)
     return None
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` is running out of memory: Python's MemoryError, or TensorFlow's ResourceExhaustedError
+    (matched by its type's name, so that checking does not import TensorFlow)."""
+    return isinstance(exc, MemoryError) or type(exc).__name__ == "ResourceExhaustedError"
 
 
 def out_of_memory(exc: BaseException) -> KtError:

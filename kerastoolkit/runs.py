@@ -56,6 +56,14 @@ class Run:
     def read_config(self) -> dict[str, Any]:
         return read_json(self.config_file)
 
+    @property
+    def has_readable_config(self) -> bool:
+        """Whether config.json reads as a run's: a JSON object with the recipe, seed and hyperparameters."""
+        try:
+            return _is_run_config(self.read_config())
+        except (OSError, ValueError):
+            return False
+
     def missing_model(self) -> RunDirError:
         """The error for a run folder without model.keras: a run that did not finish, or one whose file was removed."""
         if self.is_complete:
@@ -169,11 +177,7 @@ def open_run(path: str | os.PathLike) -> Run:
         raise RunDirError(f"{path} is not a folder")
     if not run.config_file.exists():
         raise RunDirError(f"{path} holds no run (no config.json)")
-    try:
-        readable = _is_run_config(run.read_config())
-    except (OSError, ValueError):
-        readable = False
-    if not readable:
+    if not run.has_readable_config:
         raise RunDirError(f"{path} holds no run (its config.json is unreadable or damaged)")
     return run
 

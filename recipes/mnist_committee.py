@@ -109,7 +109,7 @@ def evaluate(model: keras.Model, data: ImageSplits, config: Config) -> Evaluatio
 
 def report(model: keras.Model, data: ImageSplits, config: Config, evaluation: Evaluation, folder: Path) -> None:
     """errors.png: the test images the committee still gets wrong, true and predicted class under each."""
-    plot_errors(model, data.test, config.batch_size, data.class_names, folder / "errors.png", "mnist_committee")
+    plot_errors(evaluation, data.test, config.batch_size, data.class_names, folder / "errors.png", "mnist_committee")
 
 
 def published(config: Config) -> Published | None:

@@ -193,6 +193,26 @@ def test_a_model_too_large_for_memory_is_one_line_and_leaves_no_run_folder(tmp_p
     assert not any(tmp_path.iterdir())
 
 
+def test_out_of_memory_in_training_is_one_line_naming_the_run_folder_to_resume(tmp_path, mnist_prepared, monkeypatch):
+    import tensorflow as tf
+
+    from kerastoolkit import engine
+
+    allocating = "OOM when allocating tensor with shape[4096,784]"
+
+    def out_of_memory(*args, **kwargs):
+        raise tf.errors.ResourceExhaustedError(None, None, f"{allocating} on CPU")
+
+    monkeypatch.setattr(engine, "train_recipe", out_of_memory)
+    args = ["run", "recipe", "mnist_softmax", "epochs=1", "train_limit=64", "test_limit=64"]
+    err = assert_user_error([*args, "--runs-dir", str(tmp_path)], f"out of memory ({allocating}): give smaller sizes")
+    (folder,) = (tmp_path / "mnist_softmax").iterdir()
+    assert err.endswith(
+        f"; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder} goes on"
+        " with it (or delete the folder)\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -526,15 +546,28 @@ def test_runs_lists_a_run_with_a_damaged_metrics_json_and_goes_on(tmp_path):
     assert "incomplete" in lines[1] and "unreadable metrics.json" in lines[2]
 
 
-def test_runs_marks_a_finished_run_whose_model_is_gone(tmp_path):
+def test_runs_marks_a_finished_run_whose_model_is_gone_or_damaged_or_whose_config_is_unreadable(tmp_path):
     folder = fake_run(tmp_path, "mnist_mlp")
     (folder / "metrics.json").write_text(
         json.dumps({"recipe": "mnist_mlp", "metric": "accuracy", "test": {"accuracy": 0.98}})
     )
-    code, out, _ = invoke("runs", "--runs-dir", str(tmp_path))
-    assert code == 0 and "accuracy 98.00%, model.keras missing" in out, out
-    (folder / "model.keras").write_bytes(b"PK")
-    assert "missing" not in invoke("runs", "--runs-dir", str(tmp_path))[1]
+
+    def shown() -> str:
+        code, out, err = invoke("runs", "--runs-dir", str(tmp_path))
+        assert code == 0 and not err and out.startswith("mnist_mlp ") and out.endswith(f"  {folder}/\n"), out
+        return out.removeprefix("mnist_mlp ").removesuffix(f"  {folder}/\n")
+
+    assert shown() == "accuracy 98.00%, model.keras missing"
+    (folder / "model.keras").write_bytes(b"PK\x03\x04 cut short")
+    assert shown() == "accuracy 98.00%, model.keras damaged"
+    with zipfile.ZipFile(folder / "model.keras", "w") as archive:  # a whole zip: kt runs does not open it further
+        archive.writestr("config.json", "{}")
+    assert shown() == "accuracy 98.00%"
+    for config in ("{not json", '{"recipe": "mnist_mlp", "seed": 5}', '["mnist_mlp"]'):
+        (folder / "config.json").write_text(config)
+        assert shown() == "accuracy 98.00%, config.json unreadable", config
+    (folder / "model.keras").unlink()
+    assert shown() == "accuracy 98.00%, config.json unreadable, model.keras missing"
 
 
 def test_a_cache_folder_that_cannot_be_made_is_refused_by_run(tmp_path, monkeypatch, shared_data_dir):

@@ -38,14 +38,28 @@ class StopInSecondMember(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+def counting_predictions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every Keras model's `predict` from now on appends the number of examples it was given to the list returned."""
+    counted, predict = [], keras.Model.predict
+
+    def counting(model: keras.Model, batches, *args, **kwargs):
+        counted.append(sum(len(labels) for _, labels in batches))
+        return predict(model, batches, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "predict", counting)
+    return counted
+
+
 @pytest.fixture(scope="module")
 def committee_runs(tmp_path_factory, shared_data_dir):
-    """An uninterrupted committee of 2 tiny members, the same stopped in member 2 then resumed, and the warnings
-    the resumed attempt gave."""
+    """An uninterrupted committee of 2 tiny members, the same stopped in member 2 then resumed, the warnings the
+    resumed attempt gave, and the examples each `predict` of the uninterrupted run was given."""
     runs_dir = tmp_path_factory.mktemp("committee")
     recipe = get_recipe("mnist_committee")
     config = recipe.make_config(COMMITTEE)
-    straight = run_recipe(recipe, config, runs_dir=runs_dir / "straight", seed=5)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        predicted = counting_predictions(monkeypatch)
+        straight = run_recipe(recipe, config, runs_dir=runs_dir / "straight", seed=5)
     with pytest.raises(KeyboardInterrupt):
         run_recipe(recipe, config, runs_dir=runs_dir / "stopped", seed=5, callbacks=[StopInSecondMember()])
     (folder,) = (runs_dir / "stopped" / "mnist_committee").iterdir()
@@ -53,7 +67,7 @@ def committee_runs(tmp_path_factory, shared_data_dir):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         resumed = run_recipe(recipe, config, resume=folder)
-    return straight, resumed, [str(warning.message) for warning in caught]
+    return straight, resumed, [str(warning.message) for warning in caught], predicted
 
 
 SKIPPED_OPTIMIZER = "Skipping variable loading for optimizer"  # Keras, on a file whose optimizer does not fit
@@ -89,6 +103,12 @@ def test_committee_leaves_a_complete_run_folder(committee_runs, shared_data_dir)
     assert widths == [[None], [12]]  # member 2's first layer after its input normalises the digits' width
 
 
+def test_the_test_set_is_predicted_once(committee_runs):
+    *_, predicted = committee_runs
+    # scores, confusion.png and errors.png from one pass over the 256 test digits; one over the 128 validation ones
+    assert sorted(predicted) == [128, 256]
+
+
 def test_members_differ_and_eval_rescores_the_saved_committee(committee_runs):
     straight, *_ = committee_runs
     with warnings.catch_warnings(record=True) as caught:
@@ -112,7 +132,7 @@ def test_kt_predict_answers_with_the_averaged_committee(committee_runs, shared_d
 
 
 def test_resumed_committee_matches_an_uninterrupted_one(committee_runs):
-    straight, resumed, resume_warnings = committee_runs
+    straight, resumed, resume_warnings, _ = committee_runs
     assert not [w for w in resume_warnings if SKIPPED_OPTIMIZER in w]  # member 1's weights load with its optimizer
     with (resumed.run.path / "history.csv").open() as f:
         assert [(row["stage"], row["epoch"]) for row in csv.DictReader(f)] == [

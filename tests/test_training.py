@@ -14,11 +14,13 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import pytest
 from click.testing import CliRunner
 
 from kerastoolkit.cli import cli
 from kerastoolkit.engine import evaluate_run, run_recipe
+from kerastoolkit.errors import KtError
 from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.runs import find_runs
 
@@ -187,6 +189,52 @@ def test_resume_after_sigkill_matches_an_uninterrupted_run(tmp_path, shared_data
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2", "3", "4"]
     accuracy = json.loads((folder / "metrics.json").read_text())["test"]["accuracy"]
     assert accuracy == pytest.approx(expected, abs=1e-9)  # the same dropout masks too (EpochSeeds)
+
+
+class StopAfterFirstEpoch(keras.callbacks.Callback):
+    """Raises `error` at the end of the first epoch (its history row and backup are written first)."""
+
+    def __init__(self, error: BaseException):
+        super().__init__()
+        self.error = error
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        raise self.error
+
+
+def stopped_after_first_epoch(runs_dir: Path, error: BaseException, raises: type) -> tuple[Path, BaseException]:
+    """The run folder of a small mnist_softmax run that `error` stopped after its first epoch, and what came out."""
+    recipe = get_recipe("mnist_softmax")
+    with pytest.raises(raises) as raised:
+        run_recipe(recipe, recipe.make_config(SMALL), runs_dir=runs_dir, callbacks=[StopAfterFirstEpoch(error)])
+    (folder,) = (runs_dir / "mnist_softmax").iterdir()
+    assert history_rows(folder) == 1 and not (folder / "metrics.json").exists()
+    return folder, raised.value
+
+
+def test_out_of_memory_in_training_names_the_run_folder_and_resume_finishes_it(tmp_path, mnist_prepared):
+    folder, error = stopped_after_first_epoch(tmp_path, MemoryError("no room for the next batch"), KtError)
+    assert str(error) == (
+        "out of memory (no room for the next batch): give smaller sizes (units, filters, batch_size) or use a larger"
+        f" machine; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder}"
+        " goes on with it (or delete the folder)"
+    )
+    resumed = run_recipe("mnist_softmax", None, resume=folder)
+    assert resumed.run.path == folder and (folder / "metrics.json").exists()
+    with (folder / "history.csv").open() as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2"]
+
+
+def test_ctrl_c_in_training_says_how_to_resume_and_goes_on_up(tmp_path, mnist_prepared, capsys):
+    capsys.readouterr()
+    folder, _ = stopped_after_first_epoch(tmp_path, KeyboardInterrupt(), KeyboardInterrupt)
+    resume = f"kt run recipe mnist_softmax --resume {folder} goes on with it"
+    assert f"interrupted: the run folder {folder} keeps the finished epochs: {resume}" in capsys.readouterr().err
+
+
+def test_an_error_in_training_that_is_not_out_of_memory_passes_as_it_is(tmp_path, mnist_prepared):
+    _, error = stopped_after_first_epoch(tmp_path, KtError("a recipe's own words"), KtError)
+    assert str(error) == "a recipe's own words"
 
 
 def test_epoch_seeds_give_an_epoch_the_same_dropout_masks_whatever_came_before():

@@ -7,6 +7,7 @@ override and run folder has been checked: a recipe's Config is read without impo
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -252,7 +253,7 @@ def _resumed_strategy(ctx: click.Context, run: Run, strategy: str) -> str:
 @runs_dir_option
 @click.pass_context
 def runs_command(ctx: click.Context, runs_dir: str) -> None:
-    """List past runs with their test scores (incomplete runs are marked)."""
+    """List past runs with their test scores (incomplete runs, missing and damaged files are marked)."""
     if given(ctx, "runs_dir") and not Path(runs_dir).is_dir():
         raise RunDirError(f"{runs_dir} is not a folder")
     runs = find_runs(runs_dir)
@@ -276,12 +277,22 @@ def _run_cells(run: Run) -> tuple[str, str, str, str]:
         score, published = metrics["test"][metric], metrics.get("published")
         target = Published(**{k: v for k, v in published.items() if k != "reached"}) if published else None
         target_text = f"(published {target.format()})" if target else ""
-        shown = f"{metric} {format_score(score, target, metric)}"
-        if not run.model_file.exists():  # scored, but nothing left to eval, predict or visualize
-            shown += ", model.keras missing"
+        shown = f"{metric} {format_score(score, target, metric)}{_spoilt_files(run)}"
         return metrics["recipe"], shown, target_text, folder
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # a damaged metrics.json spoils one line only
         return run.path.parent.name, "unreadable metrics.json", "", folder
+
+
+def _spoilt_files(run: Run) -> str:
+    """What a finished run's line adds about the files eval, predict and visualize read, where one is gone or
+    damaged: ", config.json unreadable", ", model.keras missing" or ", model.keras damaged" (not a zip, as every
+    model.keras is); nothing where they look whole."""
+    notes = [] if run.has_readable_config else ["config.json unreadable"]
+    if not run.model_file.exists():  # scored, but nothing left to eval, predict or visualize
+        notes.append("model.keras missing")
+    elif not zipfile.is_zipfile(run.model_file):
+        notes.append("model.keras damaged")
+    return "".join(f", {note}" for note in notes)
 
 
 @cli.command("eval")

@@ -62,16 +62,23 @@ def split_outputs(side_by_side: keras.Model, split: tf.data.Dataset, batch_size:
     return labels, np.stack(outputs if isinstance(outputs, list | tuple) else [outputs])
 
 
+def _committee_classes(outputs: np.ndarray) -> np.ndarray:
+    """The committee's class for each example: the members' outputs averaged, as the model does, then the largest."""
+    return outputs.mean(axis=0).argmax(axis=-1)
+
+
 def _accuracies(labels: np.ndarray, outputs: np.ndarray) -> tuple[list[float], float]:
-    """Each member's accuracy and the committee's (the members' outputs averaged, as the model does)."""
+    """Each member's accuracy and the committee's."""
     members = [float(np.mean(output.argmax(axis=-1) == labels)) for output in outputs]
-    return members, float(np.mean(outputs.mean(axis=0).argmax(axis=-1) == labels))
+    return members, float(np.mean(_committee_classes(outputs) == labels))
 
 
 def committee_evaluation(
     model: keras.Model, test: tf.data.Dataset, batch_size: int, validation: tf.data.Dataset | None = None
 ) -> Evaluation:
-    """The committee's test accuracy and error, and a breakdown with each member's accuracy (`members.csv`).
+    """The committee's test accuracy and error, and a breakdown with each member's accuracy (`members.csv`); the
+    committee's predicted class of every test digit and its true class are kept (`test_predictions`, `test_labels`)
+    for the confusion matrix and `plot_errors`, so the test set is predicted once.
 
     With `validation`, every row also holds its validation accuracy: what a choice between committees (more
     members, longer training) should be made by, the test set being looked at once.
@@ -89,16 +96,17 @@ def committee_evaluation(
         members_seen, committee_seen = _accuracies(*split_outputs(side_by_side, validation, batch_size))
         for row, seen in zip(rows, [*members_seen, committee_seen], strict=True):
             row["validation_accuracy"] = seen
-    return Evaluation(scores, rows, breakdown_name="members")
+    predicted = _committee_classes(outputs)
+    return Evaluation(scores, rows, breakdown_name="members", test_predictions=predicted, test_labels=labels)
 
 
 def plot_errors(
-    model: keras.Model, test: tf.data.Dataset, batch_size: int, class_names: Sequence[str], path: Path, title: str
+    evaluation: Evaluation, test: tf.data.Dataset, batch_size: int, class_names: Sequence[str], path: Path, title: str
 ) -> int:
     """errors.png: the test images the committee gets wrong (at most MOST_ERRORS), each captioned with its true
-    and predicted class (only a heading where there are none). Returns how many it gets wrong."""
-    labels, outputs = split_outputs(members_side_by_side(model), test, batch_size)
-    predicted = outputs.mean(axis=0).argmax(axis=-1)
+    and predicted class (only a heading where there are none), from the classes `committee_evaluation` kept in
+    `evaluation`. Returns how many it gets wrong."""
+    labels, predicted = evaluation.test_labels, evaluation.test_predictions
     wrong = np.flatnonzero(predicted != labels)
     shown = wrong[:MOST_ERRORS]
     images = np.concatenate([x.numpy() for x, _ in evaluation_batches(test, batch_size)])[shown]
