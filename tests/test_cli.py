@@ -104,11 +104,11 @@ def test_registry_reads_recipes_without_importing_them():
         "backprop_mazur": ["evaluate", "published", "report", "train"],
         "char_rnn": ["evaluate", "predict", "published", "report"],
         "mnist_autoencoder": ["evaluate", "published", "report"],
-        "mnist_committee": ["evaluate", "published", "report", "train"],
-        "mnist_conv_augmented": ["published"],
-        "mnist_sda": ["published", "report", "train"],
+        "mnist_committee": ["evaluate", "predict", "published", "report", "train"],
+        "mnist_conv_augmented": ["predict", "published"],
+        "mnist_sda": ["predict", "published", "report", "train"],
         "xor": ["evaluate", "report", "train"],
-        **{name: [] for name in MNIST_RECIPES},
+        **{name: ["predict"] for name in MNIST_RECIPES},
         **{name: ["evaluate", "predict", "report"] for name in TRANSLATION_RECIPES},
     }
 

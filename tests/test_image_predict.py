@@ -13,11 +13,11 @@ from PIL import Image
 from kerastoolkit.cli import cli
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.engine import run_recipe
-from kerastoolkit.errors import InputError
+from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.saved import open_saved_run
 from kerastoolkit.vision.picture import dataset_image, read_picture
-from kerastoolkit.vision.predicting import ranked
+from kerastoolkit.vision.predicting import classify, ranked
 
 TINY = ["epochs=1", "batch_size=64", "train_limit=256", "validation_size=64", "test_limit=32"]
 
@@ -54,6 +54,12 @@ def on_paper(digit: np.ndarray, scale: int = 6, canvas: tuple[int, int] = (260, 
     sheet = np.full(canvas, 0.85, np.float32)
     sheet[at[0] : at[0] + big.shape[0], at[1] : at[1] + big.shape[1]] -= 0.8 * big / 255.0
     return np.clip(sheet * 255.0, 0, 255).astype(np.uint8)
+
+
+def assert_same_guesses(got: list, expected: list) -> None:
+    """The same classes in the same order, the same probabilities up to float rounding (batches of other sizes)."""
+    assert [[name for name, _ in row] for row in got] == [[name for name, _ in row] for row in expected]
+    assert [[p for _, p in row] for row in got] == [pytest.approx([p for _, p in row]) for row in expected]
 
 
 def test_the_image_classifiers_predict():
@@ -150,6 +156,27 @@ def test_kt_predict_gives_the_models_guesses_for_pictures_and_test_images(softma
     probabilities = model.predict(images[:1].astype(np.float32)[..., None] / 255.0, verbose=0)[0]
     everything = ranked(model, images[:1] / 255.0, CLASS_NAMES["mnist"], top=10)[0]
     assert [p for _, p in everything] == pytest.approx(sorted(probabilities, reverse=True))
+
+
+def test_classify_from_python_takes_files_arrays_and_one_alone(softmax_run, test_digits, tmp_path):
+    images, _ = test_digits
+    picture = save_png(images[3], tmp_path / "three.png")
+    model = open_saved_run(softmax_run).model
+    expected = ranked(model, images[3:4] / 255.0, CLASS_NAMES["mnist"])
+    assert_same_guesses(classify(softmax_run, picture), expected)  # one path alone: a list of one
+    assert_same_guesses(classify(str(softmax_run), [picture, images[3] / 255.0]), expected * 2)
+    assert_same_guesses(classify(open_saved_run(softmax_run), images[3] / 255.0, top=1), [expected[0][:1]])
+    with pytest.raises(InputError, match="no pictures to classify"):
+        classify(softmax_run, [])
+
+
+def test_classify_refuses_a_run_of_another_recipe(tmp_path):
+    folder = tmp_path / "xor_run"
+    folder.mkdir()
+    (folder / "config.json").write_text('{"recipe": "xor", "seed": 0, "hyperparameters": {}}')
+    (folder / "metrics.json").write_text('{"recipe": "xor", "metric": "accuracy"}')
+    with pytest.raises(RunDirError, match="is a run of xor, not of an image classifier"):
+        classify(folder, np.zeros((28, 28)))
 
 
 def test_kt_predict_draws_what_the_net_saw(softmax_run, test_digits, tmp_path):

@@ -4,12 +4,14 @@ images by number, and the net's best guesses with their probabilities.
     kt predict RUN_DIR --image my_seven.png --image photo.jpg
     kt predict RUN_DIR --example 0 --example 18 --out seen.png
 
-A recipe answers this way by naming the hook, `predict = predicting.predict`. From Python, `ranked(model, images,
-class_names)` gives the guesses for images already in the dataset's format (`picture.dataset_image`).
+A recipe answers this way by naming the hook, `predict = predicting.predict`. From Python, `classify(run_dir,
+pictures)` gives the guesses for picture files or grey-level arrays, and `ranked(model, images, class_names)` for
+images already in the dataset's format (`picture.dataset_image`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,7 @@ import click
 import numpy as np
 
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
-from kerastoolkit.errors import InputError
+from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.options import NonEmptyPath, data_dir_option
 from kerastoolkit.vision.picture import Invert, dataset_image, read_picture
 
@@ -38,6 +40,39 @@ def ranked(
     probabilities = np.asarray(model.predict(images, verbose=0))
     order = np.argsort(-probabilities, axis=-1, kind="stable")[:, :top]
     return [[(class_names[c], float(row[c])) for c in best] for row, best in zip(probabilities, order, strict=True)]
+
+
+def classify(
+    run: str | os.PathLike | Any,
+    pictures: str | os.PathLike | np.ndarray | Sequence[str | os.PathLike | np.ndarray],
+    invert: Invert = "auto",
+    top: int = SHOWN_GUESSES,
+) -> list[list[tuple[str, float]]]:
+    """The `top` guesses, best first, of a finished MNIST classifier's run (its folder or a `SavedRun`) for each
+    of `pictures`: picture files, or grey levels in [0, 1] of any size (2-D arrays); one alone is a list of one.
+    Each is made into the dataset's format as `kt predict --image` does (`picture.dataset_image`)."""
+    from kerastoolkit.saved import open_saved_run
+
+    saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
+    if getattr(saved.recipe.module, "predict", None) is not predict:
+        raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
+    if isinstance(pictures, str | os.PathLike) or (isinstance(pictures, np.ndarray) and pictures.ndim == 2):
+        pictures = [pictures]
+    if not len(pictures):
+        raise InputError("no pictures to classify")
+    images = dataset_images(saved.config, pictures, invert)
+    return ranked(saved.model, np.stack(images), class_names_of(saved.config), top)
+
+
+def dataset_images(
+    config: Any, pictures: Sequence[str | os.PathLike | np.ndarray], invert: Invert = "auto"
+) -> list[np.ndarray]:
+    """Picture files or grey-level arrays as the (28, 28) images of the dataset a run's `config` trained on."""
+    dataset = getattr(config, "dataset", "mnist")
+    return [
+        dataset_image(read_picture(p) if isinstance(p, str | os.PathLike) else np.asarray(p), dataset, invert)
+        for p in pictures
+    ]
 
 
 def test_images(dataset: str, indices: Sequence[int], data_dir: str | None) -> tuple[np.ndarray, list[int]]:
@@ -116,7 +151,7 @@ def predict(
         image_format(Path(out), "--out")
     dataset = getattr(saved.config, "dataset", "mnist")
     names = class_names_of(saved.config)
-    images = [dataset_image(read_picture(path), dataset, invert) for path in pictures]
+    images = dataset_images(saved.config, pictures, invert)
     shown = [Path(path).name for path in pictures]
     truths: list[str | None] = [None] * len(pictures)
     if examples:
