@@ -16,7 +16,7 @@ from kerastoolkit.engine import run_recipe
 from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.saved import open_saved_run
-from kerastoolkit.vision.picture import dataset_image, read_picture
+from kerastoolkit.vision.picture import dataset_image, grey_levels, read_picture
 from kerastoolkit.vision.predicting import classify, ranked
 
 TINY = ["epochs=1", "batch_size=64", "train_limit=256", "validation_size=64", "test_limit=32"]
@@ -139,6 +139,27 @@ def test_phone_orientation_and_16_bit_grey_levels_are_read(tmp_path):
     assert read_picture(tmp_path / "deep.png").max() == pytest.approx(1.0)
 
 
+def test_arrays_of_other_types_and_shapes_become_grey_levels():
+    bytes_ = np.array([[0, 51], [255, 102]], np.uint8)
+    np.testing.assert_allclose(grey_levels(bytes_), bytes_ / 255.0)
+    np.testing.assert_allclose(grey_levels(bytes_.astype(np.uint16) * 257), bytes_ / 255.0)
+    np.testing.assert_array_equal(grey_levels(np.array([[True, False]])), [[1.0, 0.0]])
+    np.testing.assert_allclose(grey_levels(bytes_[..., None]), bytes_ / 255.0)
+    colour = np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)
+    pillow = np.asarray(Image.fromarray(colour, "RGB").convert("L"), np.float32) / 255.0
+    np.testing.assert_allclose(grey_levels(colour), pillow, atol=1.5 / 255)  # Pillow rounds to whole levels
+    transparent = np.zeros((2, 2, 4), np.float32)  # black, but not there: white paper
+    np.testing.assert_allclose(grey_levels(transparent), np.ones((2, 2)))
+    for bad, message in (
+        (np.full((3, 3), 2.0), "must hold grey levels in \\[0, 1\\]"),
+        (np.full((3, 3), np.nan), "must hold grey levels"),
+        (np.zeros((2, 3, 3, 3)), "must be \\(height, width\\)"),
+        (np.zeros((0, 3)), "must be \\(height, width\\)"),
+    ):
+        with pytest.raises(InputError, match=message):
+            grey_levels(bad)
+
+
 def test_kt_predict_gives_the_models_guesses_for_pictures_and_test_images(softmax_run, test_digits, tmp_path):
     images, labels = test_digits
     picture = save_png(images[3], tmp_path / "three.png")
@@ -166,6 +187,7 @@ def test_classify_from_python_takes_files_arrays_and_one_alone(softmax_run, test
     assert_same_guesses(classify(softmax_run, picture), expected)  # one path alone: a list of one
     assert_same_guesses(classify(str(softmax_run), [picture, images[3] / 255.0]), expected * 2)
     assert_same_guesses(classify(open_saved_run(softmax_run), images[3] / 255.0, top=1), [expected[0][:1]])
+    assert_same_guesses(classify(softmax_run, images[3:5]), ranked(model, images[3:5] / 255.0, CLASS_NAMES["mnist"]))
     with pytest.raises(InputError, match="no pictures to classify"):
         classify(softmax_run, [])
 

@@ -51,6 +51,36 @@ def read_picture(path: str | Path) -> np.ndarray:
     return np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
 
 
+def grey_levels(array: np.ndarray) -> np.ndarray:
+    """An image array as grey levels in [0, 1], (height, width): integers (uint8 0-255, uint16...) scaled by their
+    type's largest value, RGB or RGBA (last axis 3 or 4) made grey (transparent parts white paper), a last axis of
+    1 dropped. InputError for other shapes, values outside [0, 1] in a float array, or NaN."""
+    values = np.asarray(array)
+    if values.ndim == 3 and values.shape[-1] in (1, 3, 4):
+        values = _grey_of_channels(values)
+    if values.ndim != 2 or min(values.shape) == 0:
+        raise InputError(f"a picture array must be (height, width), or with 1, 3 or 4 channels; got {values.shape}")
+    if values.dtype == bool or np.issubdtype(values.dtype, np.integer):
+        top = 1 if values.dtype == bool else np.iinfo(values.dtype).max
+        return values.astype(np.float32) / top
+    levels = values.astype(np.float32)
+    if not np.isfinite(levels).all() or levels.min() < 0.0 or levels.max() > 1.0:
+        raise InputError("a float picture array must hold grey levels in [0, 1] (integers: 0 to their type's maximum)")
+    return levels
+
+
+def _grey_of_channels(values: np.ndarray) -> np.ndarray:
+    if values.shape[-1] == 1:
+        return values[..., 0]
+    integer = np.issubdtype(values.dtype, np.integer)
+    top = np.iinfo(values.dtype).max if integer else 1.0
+    colours = values.astype(np.float32) / top
+    grey = colours[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L"
+    if values.shape[-1] == 4:  # on white paper
+        grey = grey * colours[..., 3] + (1.0 - colours[..., 3])
+    return (grey * top).astype(values.dtype) if integer else grey
+
+
 def _border(gray: np.ndarray) -> np.ndarray:
     return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
 

@@ -22,7 +22,7 @@ import numpy as np
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.options import NonEmptyPath, data_dir_option
-from kerastoolkit.vision.picture import Invert, dataset_image, read_picture
+from kerastoolkit.vision.picture import Invert, dataset_image, grey_levels, read_picture
 
 SHOWN_GUESSES = 3  # the best guess, then the runners-up
 
@@ -49,19 +49,28 @@ def classify(
     top: int = SHOWN_GUESSES,
 ) -> list[list[tuple[str, float]]]:
     """The `top` guesses, best first, of a finished MNIST classifier's run (its folder or a `SavedRun`) for each
-    of `pictures`: picture files, or grey levels in [0, 1] of any size (2-D arrays); one alone is a list of one.
+    of `pictures`: picture files, or arrays of any size (grey levels in [0, 1], or integers such as uint8 0-255;
+    RGB and RGBA too: `picture.grey_levels`); one alone is a list of one, and an array of N pictures is N.
     Each is made into the dataset's format as `kt predict --image` does (`picture.dataset_image`)."""
     from kerastoolkit.saved import open_saved_run
 
     saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
     if getattr(saved.recipe.module, "predict", None) is not predict:
         raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
-    if isinstance(pictures, str | os.PathLike) or (isinstance(pictures, np.ndarray) and pictures.ndim == 2):
+    if isinstance(pictures, str | os.PathLike) or _one_picture_array(pictures):
         pictures = [pictures]
     if not len(pictures):
         raise InputError("no pictures to classify")
     images = dataset_images(saved.config, pictures, invert)
     return ranked(saved.model, np.stack(images), class_names_of(saved.config), top)
+
+
+def _one_picture_array(pictures: Any) -> bool:
+    """Whether `pictures` is one picture's array, (height, width) or with 1, 3 or 4 channels last, rather than a
+    stack of them, (N, height, width) or (N, height, width, channels)."""
+    return isinstance(pictures, np.ndarray) and (
+        pictures.ndim == 2 or (pictures.ndim == 3 and pictures.shape[-1] in (1, 3, 4))
+    )
 
 
 def dataset_images(
@@ -70,7 +79,7 @@ def dataset_images(
     """Picture files or grey-level arrays as the (28, 28) images of the dataset a run's `config` trained on."""
     dataset = getattr(config, "dataset", "mnist")
     return [
-        dataset_image(read_picture(p) if isinstance(p, str | os.PathLike) else np.asarray(p), dataset, invert)
+        dataset_image(read_picture(p) if isinstance(p, str | os.PathLike) else grey_levels(p), dataset, invert)
         for p in pictures
     ]
 
