@@ -16,6 +16,7 @@ from kerastoolkit.engine import run_recipe
 from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.saved import open_saved_run
+from kerastoolkit.vision import predicting
 from kerastoolkit.vision.picture import dataset_image, grey_levels, read_picture
 from kerastoolkit.vision.predicting import classify, ranked
 
@@ -62,17 +63,9 @@ def assert_same_guesses(got: list, expected: list) -> None:
     assert [[p for _, p in row] for row in got] == [pytest.approx([p for _, p in row]) for row in expected]
 
 
-def test_the_image_classifiers_predict():
-    takes = {r.name for r in list_recipes() if r.name.startswith("mnist_") and r.has_hook("predict")}
-    assert takes == {
-        "mnist_committee",
-        "mnist_conv",
-        "mnist_conv_augmented",
-        "mnist_dropout",
-        "mnist_mlp",
-        "mnist_sda",
-        "mnist_softmax",
-    }
+def test_every_image_classifier_answers_with_the_picture_hook():
+    classifiers = [r for r in list_recipes() if r.takes_images] + [get_recipe("mnist_committee")]
+    assert len(classifiers) == 7 and all(r.module.predict is predicting.predict for r in classifiers)
 
 
 def test_class_names_are_the_tfds_builders(tmp_path):
