@@ -57,12 +57,14 @@ def main() -> None:
     from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
     from kerastoolkit.errors import RunDirError
     from kerastoolkit.saved import open_saved_run
+    from kerastoolkit.vision import predicting
     from kerastoolkit.vision.picture import dataset_image
     from kerastoolkit.vision.predicting import ranked
 
     saved = open_saved_run(args.run_dir)
-    if not saved.recipe.has_hook("predict") or not saved.recipe.name.startswith("mnist_"):
-        raise RunDirError(f"{args.run_dir} is a run of {saved.recipe.name}, not of an MNIST classifier")
+    mnist = getattr(saved.config, "dataset", "mnist") == "mnist"
+    if not mnist or getattr(saved.recipe.module, "predict", None) is not predicting.predict:
+        raise RunDirError(f"{args.run_dir} is a run of {saved.recipe.name}, not of an MNIST digit classifier")
     images, labels = load_arrays("mnist", "test" if args.split == "test" else "train", args.data_dir)
     if args.split == "validation":
         images, labels = images[-VALIDATION:], labels[-VALIDATION:]

@@ -219,7 +219,8 @@ def _resume_told(run: Run, recipe: str, owned: bool) -> Iterator[None]:
         raise
     except Exception as exc:
         if owned and is_out_of_memory(exc):
-            raise KtError(f"{out_of_memory(exc)}; {_left_to_resume(run, recipe)} (or delete the folder)") from exc
+            also = "if the memory was taken by something else; sizes too large: delete it, run again with smaller ones"
+            raise KtError(f"{out_of_memory(exc)}; {_left_to_resume(run, recipe)} {also}") from exc
         raise
 
 

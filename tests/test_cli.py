@@ -209,7 +209,8 @@ def test_out_of_memory_in_training_is_one_line_naming_the_run_folder_to_resume(t
     (folder,) = (tmp_path / "mnist_softmax").iterdir()
     assert err.endswith(
         f"; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder} goes on"
-        " with it (or delete the folder)\n"
+        " with it if the memory was taken by something else; sizes too large: delete it, run again with smaller"
+        " ones\n"
     )
 
 

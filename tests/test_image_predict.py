@@ -102,6 +102,19 @@ def test_fashion_pictures_fill_the_frame(test_digits):
     assert max(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 >= 27
 
 
+def test_dimly_lit_paper_is_inverted_and_dim_parts_of_a_product_are_kept(test_digits):
+    dim = on_paper(test_digits[0][0]).astype(np.float32) / 255.0 * 0.5  # paper at 0.42, ink darker still
+    image = dataset_image(dim)
+    np.testing.assert_allclose(image, dataset_image(on_paper(test_digits[0][0]) / 255.0), atol=0.02)
+    product = np.zeros((100, 100), np.float32)
+    product[20:60, 30:70] = 0.9  # a bright body
+    product[60:90, 30:70] = 0.2  # a dim part, below Otsu's threshold between body and background
+    fashion = dataset_image(product, "fashion_mnist")
+    rows = np.flatnonzero(fashion.max(axis=1) > 0.05)
+    assert rows[-1] - rows[0] + 1 == 28  # the whole product, 70 pixels tall, fills the frame
+    assert 0.1 < fashion[24, 14] < 0.3  # and its dim part keeps its grey level
+
+
 def test_transparent_background_reads_as_paper_and_bad_files_are_refused(tmp_path):
     strokes = np.zeros((40, 40, 4), np.uint8)
     strokes[10:30, 18:22] = (0, 0, 0, 255)  # a black bar on a transparent sheet
@@ -137,6 +150,7 @@ def test_arrays_of_other_types_and_shapes_become_grey_levels():
     np.testing.assert_allclose(grey_levels(bytes_), bytes_ / 255.0)
     np.testing.assert_allclose(grey_levels(bytes_.astype(np.uint16) * 257), bytes_ / 255.0)
     np.testing.assert_array_equal(grey_levels(np.array([[True, False]])), [[1.0, 0.0]])
+    np.testing.assert_allclose(grey_levels(bytes_.astype(np.int64)), bytes_ / 255.0)  # np.array([[0, 255]])'s type
     np.testing.assert_allclose(grey_levels(bytes_[..., None]), bytes_ / 255.0)
     colour = np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)
     pillow = np.asarray(Image.fromarray(colour, "RGB").convert("L"), np.float32) / 255.0
@@ -146,6 +160,7 @@ def test_arrays_of_other_types_and_shapes_become_grey_levels():
     for bad, message in (
         (np.full((3, 3), 2.0), "must hold grey levels in \\[0, 1\\]"),
         (np.full((3, 3), np.nan), "must hold grey levels"),
+        (np.full((3, 3), 256), "integer picture values must lie in 0-255; got 256-256"),
         (np.zeros((2, 3, 3, 3)), "must be \\(height, width\\)"),
         (np.zeros((0, 3)), "must be \\(height, width\\)"),
     ):
@@ -221,3 +236,19 @@ def test_kt_predict_bad_input_is_one_line(softmax_run, tmp_path, args, message):
     assert code == 2, (out, err)
     assert err.startswith("kt: error: ") and message.format(tmp=tmp_path) in err and err.count("\n") == 1, err
     assert not (tmp_path / "seen.txt").exists()
+
+
+def test_kt_predict_on_a_fashion_mnist_run_uses_its_test_set_and_names(tmp_path, shared_data_dir):
+    recipe = get_recipe("mnist_conv_augmented")
+    config = recipe.make_config([*TINY, "dataset=fashion_mnist", "augment=none", "filters=4", "dense_units=16"])
+    folder = run_recipe(recipe, config, runs_dir=tmp_path / "runs", seed=1).run.path
+    diagonal = save_png(np.eye(60) * 255, tmp_path / "a.png")
+    code, out, err = invoke("predict", folder, "--example", 0, "--image", diagonal)
+    assert code == 0, err
+    picture, example = out.splitlines()
+    names = CLASS_NAMES["fashion_mnist"]
+    assert picture.split(": ")[1].split(" (p=")[0] in names
+    guessed = example.removeprefix("test image 0: ").split(" (p=")[0]
+    assert guessed in names
+    assert example.endswith("  right" if guessed == "Ankle boot" else "  wrong: it is Ankle boot"), example
+    assert load_arrays("fashion_mnist", "test")[1][0] == names.index("Ankle boot")

@@ -217,7 +217,8 @@ def test_out_of_memory_in_training_names_the_run_folder_and_resume_finishes_it(t
     assert str(error) == (
         "out of memory (no room for the next batch): give smaller sizes (units, filters, batch_size) or use a larger"
         f" machine; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder}"
-        " goes on with it (or delete the folder)"
+        " goes on with it if the memory was taken by something else; sizes too large: delete it, run again with"
+        " smaller ones"
     )
     resumed = run_recipe("mnist_softmax", None, resume=folder)
     assert resumed.run.path == folder and (folder / "metrics.json").exists()

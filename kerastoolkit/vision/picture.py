@@ -23,7 +23,7 @@ import numpy as np
 from kerastoolkit.errors import InputError
 
 FRAME = 28  # pixels a side, both datasets
-BOX = {"mnist": 20}  # the longer side of a digit after scaling (a product: the whole frame)
+DIGIT_BOX = 20  # the longer side of an MNIST digit after scaling (a Fashion-MNIST product fills the frame)
 Invert = Literal["auto", "yes", "no"]
 
 
@@ -52,33 +52,41 @@ def read_picture(path: str | Path) -> np.ndarray:
 
 
 def grey_levels(array: np.ndarray) -> np.ndarray:
-    """An image array as grey levels in [0, 1], (height, width): integers (uint8 0-255, uint16...) scaled by their
-    type's largest value, RGB or RGBA (last axis 3 or 4) made grey (transparent parts white paper), a last axis of
-    1 dropped. InputError for other shapes, values outside [0, 1] in a float array, or NaN."""
+    """An image array as grey levels in [0, 1], (height, width): integers scaled (uint16 by 65535, any other
+    integers by 255, so they must lie in 0-255), booleans as 0 and 1, RGB or RGBA (last axis 3 or 4) made grey
+    (transparent parts white paper), a last axis of 1 dropped. InputError for other shapes, values outside the
+    range, or NaN."""
     values = np.asarray(array)
     if values.ndim == 3 and values.shape[-1] in (1, 3, 4):
-        values = _grey_of_channels(values)
+        values = _grey_of_channels(_levels(values))
     if values.ndim != 2 or min(values.shape) == 0:
         raise InputError(f"a picture array must be (height, width), or with 1, 3 or 4 channels; got {values.shape}")
-    if values.dtype == bool or np.issubdtype(values.dtype, np.integer):
-        top = 1 if values.dtype == bool else np.iinfo(values.dtype).max
+    return _levels(values)
+
+
+def _levels(values: np.ndarray) -> np.ndarray:
+    """`values` as float32 in [0, 1] by their type (see `grey_levels`); InputError for values outside the range."""
+    if values.dtype == bool:
+        return values.astype(np.float32)
+    if np.issubdtype(values.dtype, np.integer):
+        top = 65535 if values.dtype == np.uint16 else 255
+        if values.size and (values.min() < 0 or values.max() > top):
+            raise InputError(f"integer picture values must lie in 0-{top}; got {values.min()}-{values.max()}")
         return values.astype(np.float32) / top
     levels = values.astype(np.float32)
-    if not np.isfinite(levels).all() or levels.min() < 0.0 or levels.max() > 1.0:
-        raise InputError("a float picture array must hold grey levels in [0, 1] (integers: 0 to their type's maximum)")
+    if levels.size and (not np.isfinite(levels).all() or levels.min() < 0.0 or levels.max() > 1.0):
+        raise InputError("a float picture array must hold grey levels in [0, 1] (integers: 0-255, uint16 0-65535)")
     return levels
 
 
-def _grey_of_channels(values: np.ndarray) -> np.ndarray:
-    if values.shape[-1] == 1:
-        return values[..., 0]
-    integer = np.issubdtype(values.dtype, np.integer)
-    top = np.iinfo(values.dtype).max if integer else 1.0
-    colours = values.astype(np.float32) / top
+def _grey_of_channels(colours: np.ndarray) -> np.ndarray:
+    """Levels in [0, 1] with 1, 3 (RGB) or 4 (RGBA) channels last, as grey levels."""
+    if colours.shape[-1] == 1:
+        return colours[..., 0]
     grey = colours[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L"
-    if values.shape[-1] == 4:  # on white paper
+    if colours.shape[-1] == 4:  # on white paper
         grey = grey * colours[..., 3] + (1.0 - colours[..., 3])
-    return (grey * top).astype(values.dtype) if integer else grey
+    return grey
 
 
 def _border(gray: np.ndarray) -> np.ndarray:
@@ -87,26 +95,32 @@ def _border(gray: np.ndarray) -> np.ndarray:
 
 def light_on_dark(gray: np.ndarray, invert: Invert = "auto") -> np.ndarray:
     """`gray` with a dark background, as the datasets have it: inverted when `invert` is "yes", or for "auto"
-    when its border is mostly light (dark ink on paper)."""
-    if invert == "yes" or (invert == "auto" and np.median(_border(gray)) > 0.5):
+    when its border (mostly background) is lighter than the picture on the mean: dark ink on paper, however
+    dimly lit."""
+    if invert == "yes" or (invert == "auto" and np.median(_border(gray)) > gray.mean()):
         return 1.0 - gray
     return gray
 
 
 def dataset_image(gray: np.ndarray, dataset: str = "mnist", invert: Invert = "auto") -> np.ndarray:
-    """A picture's grey levels (any size, values in [0, 1]) as a (28, 28) float32 image of `dataset`'s format."""
-    image = light_on_dark(np.asarray(gray, dtype=np.float32), invert)
+    """A picture (any size; an array as `grey_levels` takes it) as a (28, 28) float32 image of `dataset`'s format."""
+    image = light_on_dark(grey_levels(gray), invert)
     if image.shape == (FRAME, FRAME):
         return image
     ink, threshold = strokes(image)
-    rows, columns = np.flatnonzero(ink.max(axis=1) > threshold), np.flatnonzero(ink.max(axis=0) > threshold)
-    ink = ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
-    if dataset != "mnist":  # Fashion-MNIST keeps the grey levels of its products, centred in the frame
-        scaled = _scaled(ink, FRAME)
+    if dataset != "mnist":  # Fashion-MNIST keeps its products whole, dim parts too, and their grey levels
+        scaled = _scaled(_cropped(ink, 0.0), FRAME)
         return _placed(scaled, (FRAME - np.array(scaled.shape)) / 2)
-    full = np.percentile(ink[ink > threshold], 75)  # MNIST's strokes are white (1) but at their soft edges
-    scaled = _scaled(np.clip(ink / full, 0.0, 1.0), BOX["mnist"])
+    ink = _cropped(ink, threshold)
+    white_level = np.percentile(ink[ink > threshold], 75)  # MNIST's strokes are white (1) but at their soft edges
+    scaled = _scaled(np.clip(ink / white_level, 0.0, 1.0), DIGIT_BOX)
     return _placed(scaled, FRAME // 2 - _centre_of_mass(scaled))  # MNIST's centres of mass: pixel (14, 14)
+
+
+def _cropped(ink: np.ndarray, level: float) -> np.ndarray:
+    """`ink` cropped to the rows and columns where it rises above `level`."""
+    rows, columns = np.flatnonzero(ink.max(axis=1) > level), np.flatnonzero(ink.max(axis=0) > level)
+    return ink[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
 
 
 def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -116,7 +130,7 @@ def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
     threshold (the paper's grain) is set to 0."""
     ink = np.clip(image - _paper_level(image), 0.0, None)
     if ink.max() < 0.05:
-        raise InputError("the picture is blank: no strokes stand out from its background")
+        raise InputError("the picture is blank: no strokes stand out from its background (dark ink? try --invert yes)")
     ink /= ink.max()
     threshold = _otsu_threshold(ink)
     ink[ink < threshold / 2] = 0.0

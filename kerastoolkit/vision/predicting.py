@@ -84,7 +84,7 @@ def dataset_images(
     ]
 
 
-def test_images(dataset: str, indices: Sequence[int], data_dir: str | None) -> tuple[np.ndarray, list[int]]:
+def numbered_test_images(dataset: str, indices: Sequence[int], data_dir: str | None) -> tuple[np.ndarray, list[int]]:
     """The test images numbered `indices` ((N, 28, 28) in [0, 1]) and their labels."""
     images, labels = load_arrays(dataset, "test", data_dir)
     for index in indices:
@@ -131,12 +131,12 @@ def _draw(images: np.ndarray, names: list[str], guesses: list[list[tuple[str, fl
     type=click.Choice(["auto", "yes", "no"]),
     default="auto",
     show_default=True,
-    help="Turn dark ink on light paper into the datasets' light on dark (auto: when the picture's border is light).",
+    help="For --image: make dark ink on paper light on dark, as the datasets are (auto: if the border is lighter).",
 )
 @click.option(
     "--out", type=NonEmptyPath(dir_okay=False), help="Also draw the images as the net saw them into this file."
 )
-@data_dir_option("the MNIST files, for --example")
+@data_dir_option("the dataset's files, for --example")
 def predict(
     saved: Any,
     pictures: tuple[str, ...],
@@ -164,7 +164,7 @@ def predict(
     shown = [Path(path).name for path in pictures]
     truths: list[str | None] = [None] * len(pictures)
     if examples:
-        tests, labels = test_images(dataset, examples, data_dir)
+        tests, labels = numbered_test_images(dataset, examples, data_dir)
         images += list(tests)
         shown += [f"test image {index}" for index in examples]
         truths += [names[label] for label in labels]
