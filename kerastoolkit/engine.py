@@ -227,7 +227,14 @@ def _resume_told(run: Run, recipe: str, owned: bool) -> Iterator[None]:
 def _left_to_resume(run: Run, recipe: str) -> str:
     """Where a run stopped during training is left, and the command that goes on with it."""
     command = shlex.join(["kt", "run", "recipe", recipe, "--resume", str(run.path)])
-    return f"the run folder {run.path} keeps the finished epochs: {command} goes on with it"
+    try:
+        epochs = len(run.read_history())
+    except (OSError, ValueError):
+        epochs = 0
+    if not epochs:
+        return f"the run folder {run.path} holds no finished epoch yet: {command} starts it again"
+    finished = f"{epochs} finished epoch{'s' if epochs > 1 else ''}"
+    return f"the run folder {run.path} keeps {finished}: {command} goes on with it"
 
 
 def _copy_resume_state(source: Run, target: Run) -> None:

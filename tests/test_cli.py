@@ -208,10 +208,25 @@ def test_out_of_memory_in_training_is_one_line_naming_the_run_folder_to_resume(t
     err = assert_user_error([*args, "--runs-dir", str(tmp_path)], f"out of memory ({allocating}): give smaller sizes")
     (folder,) = (tmp_path / "mnist_softmax").iterdir()
     assert err.endswith(
-        f"; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder} goes on"
-        " with it if the memory was taken by something else; sizes too large: delete it, run again with smaller"
+        f"; the run folder {folder} holds no finished epoch yet: kt run recipe mnist_softmax --resume {folder} starts"
+        " it again if the memory was taken by something else; sizes too large: delete it, run again with smaller"
         " ones\n"
     )
+
+
+def test_ctrl_c_during_a_run_exits_130_saying_how_to_resume(tmp_path, mnist_prepared, monkeypatch):
+    from kerastoolkit import engine
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(engine, "train_recipe", interrupted)
+    args = ["run", "recipe", "mnist_softmax", "epochs=1", "train_limit=64", "test_limit=64"]
+    code, out, err = invoke(*args, "--runs-dir", str(tmp_path))
+    (folder,) = (tmp_path / "mnist_softmax").iterdir()
+    assert code == 130, (out, err)
+    assert f"interrupted: the run folder {folder} holds no finished epoch yet: " in err
+    assert err.endswith("Aborted!\n") and "Traceback" not in err
 
 
 @pytest.mark.parametrize(

@@ -75,11 +75,15 @@ def test_class_names_are_the_tfds_builders(tmp_path):
         assert list(CLASS_NAMES[name]) == builder(data_dir=str(tmp_path)).info.features["label"].names
 
 
-def test_a_28_pixel_picture_is_taken_as_it_is_and_light_paper_is_inverted(test_digits):
+def test_an_mnist_digit_comes_back_as_it_is_and_light_paper_is_inverted(test_digits):
     digit = test_digits[0][0].astype(np.float32) / 255.0
-    np.testing.assert_array_equal(dataset_image(digit), digit)
-    np.testing.assert_allclose(dataset_image(1.0 - digit), digit, atol=1e-6)  # dark on light: inverted
-    np.testing.assert_allclose(dataset_image(1.0 - digit, invert="no"), 1.0 - digit, atol=1e-6)
+    for picture in (digit, 1.0 - digit):  # light on dark, and dark ink on light paper (inverted)
+        assert np.corrcoef(dataset_image(picture).ravel(), digit.ravel())[0, 1] > 0.95
+    wrong_way = dataset_image(1.0 - digit, invert="no")  # the paper taken for ink
+    assert np.corrcoef(wrong_way.ravel(), digit.ravel())[0, 1] < 0.5
+    for blank in (np.zeros((28, 28)), np.ones((28, 28))):
+        with pytest.raises(InputError, match="blank"):
+            dataset_image(blank)
 
 
 def test_a_photo_of_a_digit_is_cropped_scaled_and_centred_as_mnist(test_digits):
@@ -131,6 +135,15 @@ def test_transparent_background_reads_as_paper_and_bad_files_are_refused(tmp_pat
         dataset_image(np.full((50, 50), 0.9, np.float32))
 
 
+def test_light_strokes_on_a_transparent_sheet_lie_on_black(tmp_path):
+    strokes = np.zeros((40, 40, 4), np.uint8)
+    strokes[10:30, 18:22] = (255, 255, 255, 255)  # a white bar, the rest transparent
+    Image.fromarray(strokes, "RGBA").save(tmp_path / "white.png")
+    gray = read_picture(tmp_path / "white.png")
+    assert gray[0, 0] == 0.0 and gray[20, 20] == 1.0
+    assert dataset_image(gray).max() == pytest.approx(1.0)
+
+
 def test_phone_orientation_and_16_bit_grey_levels_are_read(tmp_path):
     upright = np.full((60, 30), 255, np.uint8)
     upright[5:15, 10:20] = 0  # a dark square near the top
@@ -174,14 +187,15 @@ def test_kt_predict_gives_the_models_guesses_for_pictures_and_test_images(softma
     code, out, err = invoke("predict", softmax_run, "--image", picture, "--example", 3, "--example", 9999)
     assert code == 0, err
     lines = out.splitlines()
-    assert len(lines) == 3 and lines[0].startswith("three.png: ") and lines[1].startswith("test image 3: ")
+    assert len(lines) == 3 and lines[0].startswith(f"{picture}: ") and lines[1].startswith("test image 3: ")
     model = open_saved_run(softmax_run).model
     expected = ranked(model, images[[3, 9999]].astype(np.float32) / 255.0, CLASS_NAMES["mnist"])
     for line, guesses, label in zip(lines[1:], expected, labels[[3, 9999]], strict=True):
         (best, p), (second, q), (third, r) = guesses
         assert f": {best} (p={p:.2f}); then {second} {q:.2f}, {third} {r:.2f}" in line, line
         assert line.endswith("  right" if best == str(label) else f"  wrong: it is {label}"), line
-    assert lines[0].split(": ", 1)[1] == lines[1].split(": ", 1)[1].split("  ")[0]  # the same image, as a file
+    (best, p), *_ = classify(softmax_run, picture)[0]  # the file, made into MNIST's format as classify makes it
+    assert lines[0].startswith(f"{picture}: {best} (p={p:.2f}); then ")
     probabilities = model.predict(images[:1].astype(np.float32)[..., None] / 255.0, verbose=0)[0]
     everything = ranked(model, images[:1] / 255.0, CLASS_NAMES["mnist"], top=10)[0]
     assert [p for _, p in everything] == pytest.approx(sorted(probabilities, reverse=True))
@@ -191,13 +205,24 @@ def test_classify_from_python_takes_files_arrays_and_one_alone(softmax_run, test
     images, _ = test_digits
     picture = save_png(images[3], tmp_path / "three.png")
     model = open_saved_run(softmax_run).model
-    expected = ranked(model, images[3:4] / 255.0, CLASS_NAMES["mnist"])
+    expected = ranked(model, dataset_image(images[3])[None], CLASS_NAMES["mnist"])  # cropped, scaled, centred
     assert_same_guesses(classify(softmax_run, picture), expected)  # one path alone: a list of one
     assert_same_guesses(classify(str(softmax_run), [picture, images[3] / 255.0]), expected * 2)
     assert_same_guesses(classify(open_saved_run(softmax_run), images[3] / 255.0, top=1), [expected[0][:1]])
-    assert_same_guesses(classify(softmax_run, images[3:5]), ranked(model, images[3:5] / 255.0, CLASS_NAMES["mnist"]))
-    with pytest.raises(InputError, match="no pictures to classify"):
-        classify(softmax_run, [])
+    both = np.stack([dataset_image(image) for image in images[3:5]])
+    assert_same_guesses(classify(softmax_run, images[3:5]), ranked(model, both, CLASS_NAMES["mnist"]))
+    as_pillow = Image.open(picture)
+    assert_same_guesses(classify(softmax_run, as_pillow), expected)  # a Pillow image
+    assert_same_guesses(classify(softmax_run, (p for p in [picture])), expected)  # any iterable
+    for pictures, kwargs, message in (
+        ([], {}, "no pictures to classify"),
+        (picture, {"top": 0}, "top=0: give how many guesses to keep, 1 or more"),
+        (picture, {"invert": True}, "invert=True: give one of 'auto', 'yes', 'no'"),
+        (np.zeros(784), {}, "got an array of shape \\(784,\\)"),
+        ([picture, 3], {}, "picture 1: a picture is a file path, a Pillow image or an array"),
+    ):
+        with pytest.raises(InputError, match=message):
+            classify(softmax_run, pictures, **kwargs)
 
 
 def test_classify_refuses_a_run_of_another_recipe(tmp_path):
@@ -213,7 +238,7 @@ def test_kt_predict_draws_what_the_net_saw(softmax_run, test_digits, tmp_path):
     photo = save_png(on_paper(test_digits[0][5]), tmp_path / "photo.jpg")
     code, out, err = invoke("predict", softmax_run, "--image", photo, "--out", tmp_path / "seen.png")
     assert code == 0, err
-    assert out.startswith("photo.jpg: ") and f"wrote {tmp_path / 'seen.png'}" in err
+    assert out.startswith(f"{photo}: ") and f"wrote {tmp_path / 'seen.png'}" in err
     assert (tmp_path / "seen.png").read_bytes().startswith(b"\x89PNG")
 
 
@@ -224,7 +249,9 @@ def test_kt_predict_draws_what_the_net_saw(softmax_run, test_digits, tmp_path):
         (["--example", "10000"], "--example 10000 is past the end of the test set (10000 images: 0-9999)"),
         (["--image", "{tmp}/gone.png"], "does not exist"),
         (["--image", "{tmp}/notes.png"], "is not a picture kt can read"),
-        (["--image", "{tmp}/blank.png"], "the picture is blank"),
+        (["--image", "{tmp}/notes.png", "--example", "1"], "is not a picture kt can read"),
+        (["--example", "1", "--image", "{tmp}/blank.png"], "{tmp}/blank.png: the picture is blank"),
+        (["--example", "1", "--out", "/proc/kt-seen.png"], "cannot write --out /proc/kt-seen.png"),
         (["--example", "1", "--out", "{tmp}/seen.txt"], "--out {tmp}/seen.txt: give an image file name ending in"),
         (["--example", "-1"], "-1 is not in the range x>=0"),
     ],
@@ -235,7 +262,7 @@ def test_kt_predict_bad_input_is_one_line(softmax_run, tmp_path, args, message):
     code, out, err = invoke("predict", softmax_run, *[a.format(tmp=tmp_path) for a in args])
     assert code == 2, (out, err)
     assert err.startswith("kt: error: ") and message.format(tmp=tmp_path) in err and err.count("\n") == 1, err
-    assert not (tmp_path / "seen.txt").exists()
+    assert out == "" and not (tmp_path / "seen.txt").exists()  # no answer before the error
 
 
 def test_kt_predict_on_a_fashion_mnist_run_uses_its_test_set_and_names(tmp_path, shared_data_dir):

@@ -216,7 +216,7 @@ def test_out_of_memory_in_training_names_the_run_folder_and_resume_finishes_it(t
     folder, error = stopped_after_first_epoch(tmp_path, MemoryError("no room for the next batch"), KtError)
     assert str(error) == (
         "out of memory (no room for the next batch): give smaller sizes (units, filters, batch_size) or use a larger"
-        f" machine; the run folder {folder} keeps the finished epochs: kt run recipe mnist_softmax --resume {folder}"
+        f" machine; the run folder {folder} keeps 1 finished epoch: kt run recipe mnist_softmax --resume {folder}"
         " goes on with it if the memory was taken by something else; sizes too large: delete it, run again with"
         " smaller ones"
     )
@@ -226,11 +226,27 @@ def test_out_of_memory_in_training_names_the_run_folder_and_resume_finishes_it(t
         assert [row["epoch"] for row in csv.DictReader(f)] == ["1", "2"]
 
 
+class InterruptFirstBatch(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_before_an_epoch_finished_says_the_run_starts_again(tmp_path, mnist_prepared, capsys):
+    recipe = get_recipe("mnist_softmax")
+    with pytest.raises(KeyboardInterrupt):
+        run_recipe(recipe, recipe.make_config(SMALL), runs_dir=tmp_path, callbacks=[InterruptFirstBatch()])
+    (folder,) = (tmp_path / "mnist_softmax").iterdir()
+    assert (
+        f"interrupted: the run folder {folder} holds no finished epoch yet: kt run recipe mnist_softmax --resume"
+        f" {folder} starts it again"
+    ) in capsys.readouterr().err
+
+
 def test_ctrl_c_in_training_says_how_to_resume_and_goes_on_up(tmp_path, mnist_prepared, capsys):
     capsys.readouterr()
     folder, _ = stopped_after_first_epoch(tmp_path, KeyboardInterrupt(), KeyboardInterrupt)
     resume = f"kt run recipe mnist_softmax --resume {folder} goes on with it"
-    assert f"interrupted: the run folder {folder} keeps the finished epochs: {resume}" in capsys.readouterr().err
+    assert f"interrupted: the run folder {folder} keeps 1 finished epoch: {resume}" in capsys.readouterr().err
 
 
 def test_an_error_in_training_that_is_not_out_of_memory_passes_as_it_is(tmp_path, mnist_prepared):

@@ -37,9 +37,9 @@ class KtGroup(click.Group):
             hint = f" (see {exc.ctx.command_path} --help)" if getattr(exc, "ctx", None) else ""
             click.echo(f"kt: error: {exc.format_message()}{hint}", err=True)
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except click.Abort:  # Ctrl-C: the shell's code for an interrupt (128 + SIGINT)
             click.echo("Aborted!", err=True)
-            sys.exit(1)
+            sys.exit(130)
         sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: click.Context) -> Any:  # type: ignore[override]

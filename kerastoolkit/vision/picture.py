@@ -6,8 +6,8 @@ products are light on black and fill the frame (Xiao, Rasul & Vollgraf 2017: tri
 28 pixels, sharpened, the shorter side extended, negated; kt does not sharpen).
 `dataset_image` does the same to a picture: grey levels, dark background (a light one, as on paper, is inverted),
 the paper's level subtracted (unevenly lit paper too), the strokes told from the paper by Otsu's threshold, cropped
-to them, and scaled and placed as the dataset's; a digit's strokes are made white at their core, as MNIST's are. A
-picture that already is 28x28 is taken as it is (inverted if need be): it is read as the dataset's own format.
+to them, and scaled and placed as the dataset's; a digit's strokes are made white at their core, as MNIST's are.
+Every picture takes this way, a 28x28 one too (a digit drawn on a 28x28 canvas rarely sits as MNIST's do).
 `benchmarks/pictures.py` measures what a trained net makes of test digits photographed on paper and brought back.
 
 Light: numpy and Pillow (matplotlib's own dependency), no TensorFlow.
@@ -15,8 +15,8 @@ Light: numpy and Pillow (matplotlib's own dependency), no TensorFlow.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal
+import os
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,11 +27,12 @@ DIGIT_BOX = 20  # the longer side of an MNIST digit after scaling (a Fashion-MNI
 Invert = Literal["auto", "yes", "no"]
 
 
-def read_picture(path: str | Path) -> np.ndarray:
-    """A picture file's grey levels in [0, 1], (height, width), upright as a phone's EXIF orientation says;
-    transparent parts count as white paper. InputError for a file that is missing or not a picture."""
+def read_picture(path: str | os.PathLike | bytes) -> np.ndarray:
+    """A picture file's grey levels in [0, 1], (height, width), upright as a phone's EXIF orientation says
+    (`image_grey_levels`). InputError for a file that is missing or not a picture."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
+    path = os.fsdecode(path)
     try:
         with Image.open(path) as opened:
             picture = ImageOps.exif_transpose(opened)  # also loads the pixels (the first frame of an animation)
@@ -41,14 +42,35 @@ def read_picture(path: str | Path) -> np.ndarray:
         raise InputError(f"{path} is a folder, not a picture") from None
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
         raise InputError(f"{path} is not a picture kt can read (PNG, JPEG, GIF, BMP...): {exc}") from None
+    return image_grey_levels(picture)
+
+
+def image_grey_levels(picture: Any) -> np.ndarray:
+    """A Pillow image's grey levels in [0, 1], (height, width). Transparent parts count as the paper: white under
+    dark strokes, black under light ones (`grey_levels`)."""
     if picture.mode in ("I", "F") or picture.mode.startswith("I;"):  # 16- or 32-bit grey levels
         levels = np.asarray(picture, dtype=np.float32)
         return (levels - levels.min()) / max(float(np.ptp(levels)), 1e-12)
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-        paper = Image.new("RGBA", picture.size, "white")
-        paper.alpha_composite(picture.convert("RGBA"))
-        picture = paper
+        return grey_levels(np.asarray(picture.convert("RGBA")))
     return np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+
+
+def picture_grey_levels(picture: Any) -> np.ndarray:
+    """Grey levels in [0, 1] of a picture given as a file path, a Pillow image or an array (`grey_levels`)."""
+    if isinstance(picture, str | bytes | os.PathLike):
+        return read_picture(picture)
+    if hasattr(picture, "mode") and hasattr(picture, "convert"):  # a Pillow image
+        from PIL import ImageOps
+
+        return image_grey_levels(ImageOps.exif_transpose(picture))
+    if not isinstance(picture, np.ndarray) or picture.ndim < 2:
+        shape = f"an array of shape {np.shape(picture)}" if isinstance(picture, np.ndarray) else type(picture).__name__
+        raise InputError(
+            f"a picture is a file path, a Pillow image or an array (height, width) with 1, 3 or 4 channels or none;"
+            f" got {shape}"
+        )
+    return grey_levels(picture)
 
 
 def grey_levels(array: np.ndarray) -> np.ndarray:
@@ -80,13 +102,17 @@ def _levels(values: np.ndarray) -> np.ndarray:
 
 
 def _grey_of_channels(colours: np.ndarray) -> np.ndarray:
-    """Levels in [0, 1] with 1, 3 (RGB) or 4 (RGBA) channels last, as grey levels."""
+    """Levels in [0, 1] with 1, 3 (RGB) or 4 (RGBA) channels last, as grey levels; transparent parts take the
+    paper's level: white under dark strokes, black under light ones."""
     if colours.shape[-1] == 1:
         return colours[..., 0]
     grey = colours[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L"
-    if colours.shape[-1] == 4:  # on white paper
-        grey = grey * colours[..., 3] + (1.0 - colours[..., 3])
-    return grey
+    if colours.shape[-1] < 4:
+        return grey
+    opacity = colours[..., 3]
+    strokes = float((grey * opacity).sum() / max(float(opacity.sum()), 1e-12))  # the opaque parts' mean level
+    paper = 0.0 if strokes > 0.5 else 1.0
+    return grey * opacity + paper * (1.0 - opacity)
 
 
 def _border(gray: np.ndarray) -> np.ndarray:
@@ -104,10 +130,7 @@ def light_on_dark(gray: np.ndarray, invert: Invert = "auto") -> np.ndarray:
 
 def dataset_image(gray: np.ndarray, dataset: str = "mnist", invert: Invert = "auto") -> np.ndarray:
     """A picture (any size; an array as `grey_levels` takes it) as a (28, 28) float32 image of `dataset`'s format."""
-    image = light_on_dark(grey_levels(gray), invert)
-    if image.shape == (FRAME, FRAME):
-        return image
-    ink, threshold = strokes(image)
+    ink, threshold = strokes(light_on_dark(grey_levels(gray), invert))
     if dataset != "mnist":  # Fashion-MNIST keeps its products whole, dim parts too, and their grey levels
         scaled = _scaled(_cropped(ink, 0.0), FRAME)
         return _placed(scaled, (FRAME - np.array(scaled.shape)) / 2)
@@ -130,7 +153,7 @@ def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
     threshold (the paper's grain) is set to 0."""
     ink = np.clip(image - _paper_level(image), 0.0, None)
     if ink.max() < 0.05:
-        raise InputError("the picture is blank: no strokes stand out from its background (dark ink? try --invert yes)")
+        raise InputError("the picture is blank: no strokes stand out from its background")
     ink /= ink.max()
     threshold = _otsu_threshold(ink)
     ink[ink < threshold / 2] = 0.0

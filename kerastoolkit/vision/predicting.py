@@ -22,9 +22,10 @@ import numpy as np
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.options import NonEmptyPath, data_dir_option
-from kerastoolkit.vision.picture import Invert, dataset_image, grey_levels, read_picture
+from kerastoolkit.vision.picture import Invert, dataset_image, picture_grey_levels
 
 SHOWN_GUESSES = 3  # the best guess, then the runners-up
+INVERT_CHOICES = ("auto", "yes", "no")
 
 
 def class_names_of(config: Any) -> tuple[str, ...]:
@@ -44,44 +45,51 @@ def ranked(
 
 def classify(
     run: str | os.PathLike | Any,
-    pictures: str | os.PathLike | np.ndarray | Sequence[str | os.PathLike | np.ndarray],
+    pictures: Any,
     invert: Invert = "auto",
     top: int = SHOWN_GUESSES,
 ) -> list[list[tuple[str, float]]]:
     """The `top` guesses, best first, of a finished MNIST classifier's run (its folder or a `SavedRun`) for each
-    of `pictures`: picture files, or arrays of any size (grey levels in [0, 1], or integers such as uint8 0-255;
-    RGB and RGBA too: `picture.grey_levels`); one alone is a list of one, and an array of N pictures is N.
-    Each is made into the dataset's format as `kt predict --image` does (`picture.dataset_image`)."""
+    of `pictures`: file paths, Pillow images, or arrays of any size (grey levels in [0, 1], or integers such as
+    uint8 0-255; RGB and RGBA too: `picture.grey_levels`); one alone is a list of one, and an array of N pictures
+    is N. Each is made into the dataset's format as `kt predict --image` does (`picture.dataset_image`)."""
     from kerastoolkit.saved import open_saved_run
 
+    if invert not in INVERT_CHOICES:
+        raise InputError(f"invert={invert!r}: give one of {', '.join(map(repr, INVERT_CHOICES))}")
+    if not isinstance(top, int) or top < 1:
+        raise InputError(f"top={top!r}: give how many guesses to keep, 1 or more")
     saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
     if getattr(saved.recipe.module, "predict", None) is not predict:
         raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
-    if isinstance(pictures, str | os.PathLike) or _one_picture_array(pictures):
-        pictures = [pictures]
-    if not len(pictures):
+    pictures = [pictures] if _one_picture(pictures) else list(pictures)
+    if not pictures:
         raise InputError("no pictures to classify")
     images = dataset_images(saved.config, pictures, invert)
     return ranked(saved.model, np.stack(images), class_names_of(saved.config), top)
 
 
-def _one_picture_array(pictures: Any) -> bool:
-    """Whether `pictures` is one picture's array, (height, width) or with 1, 3 or 4 channels last, rather than a
-    stack of them, (N, height, width) or (N, height, width, channels)."""
-    return isinstance(pictures, np.ndarray) and (
-        pictures.ndim == 2 or (pictures.ndim == 3 and pictures.shape[-1] in (1, 3, 4))
-    )
+def _one_picture(pictures: Any) -> bool:
+    """Whether `pictures` is one picture (a path, a Pillow image, an array (height, width) or with 1, 3 or 4
+    channels last) rather than several (a list, or a stack (N, height, width) or (N, height, width, channels))."""
+    if isinstance(pictures, np.ndarray):
+        return pictures.ndim <= 2 or (pictures.ndim == 3 and pictures.shape[-1] in (1, 3, 4))
+    return isinstance(pictures, str | bytes | os.PathLike) or hasattr(pictures, "convert")
 
 
-def dataset_images(
-    config: Any, pictures: Sequence[str | os.PathLike | np.ndarray], invert: Invert = "auto"
-) -> list[np.ndarray]:
-    """Picture files or grey-level arrays as the (28, 28) images of the dataset a run's `config` trained on."""
+def dataset_images(config: Any, pictures: Sequence[Any], invert: Invert = "auto") -> list[np.ndarray]:
+    """Pictures (paths, Pillow images, arrays) as the (28, 28) images of the dataset a run's `config` trained on;
+    an InputError names the picture it is about (a file by its path, else by its place in the list)."""
     dataset = getattr(config, "dataset", "mnist")
-    return [
-        dataset_image(read_picture(p) if isinstance(p, str | os.PathLike) else grey_levels(p), dataset, invert)
-        for p in pictures
-    ]
+    images = []
+    for number, picture in enumerate(pictures):
+        try:
+            images.append(dataset_image(picture_grey_levels(picture), dataset, invert))
+        except InputError as exc:
+            named = isinstance(picture, str | bytes | os.PathLike)
+            where = os.fsdecode(picture) if named else f"picture {number}"
+            raise InputError(str(exc) if named and where in str(exc) else f"{where}: {exc}") from None
+    return images
 
 
 def numbered_test_images(dataset: str, indices: Sequence[int], data_dir: str | None) -> tuple[np.ndarray, list[int]]:
@@ -108,12 +116,21 @@ def guess_line(name: str, guesses: list[tuple[str, float]], truth: str | None = 
 
 
 def _draw(images: np.ndarray, names: list[str], guesses: list[list[tuple[str, float]]], path: Path) -> None:
+    """The images as the net saw them, each captioned with a short form of its name and the best guess; an
+    InputError when the file cannot be written."""
     from kerastoolkit.inside.draw import image_grid, in_rows
 
-    captions = [f"{name}\n{best[0][0]} ({best[0][1]:.2f})" for name, best in zip(names, guesses, strict=True)]
-    image_grid(
-        in_rows(list(images)), path, "as the net saw them: its best guess", captions=in_rows(captions), stretch=False
-    )
+    captions = [f"{_caption(name)}\n{best[0][0]} ({best[0][1]:.2f})" for name, best in zip(names, guesses, strict=True)]
+    try:
+        image_grid(in_rows(list(images)), path, "as the net saw them", captions=in_rows(captions), stretch=False)
+    except OSError as exc:
+        raise InputError(f"cannot write --out {path}: {exc.strerror or exc}") from None
+
+
+def _caption(name: str, width: int = 14) -> str:
+    """`name` in at most `width` characters the plot's font has (ASCII), its end kept: "...seven_red.png"."""
+    text = Path(name).name.encode("ascii", "replace").decode()
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
 
 
 @click.option(
@@ -121,14 +138,17 @@ def _draw(images: np.ndarray, names: list[str], guesses: list[list[tuple[str, fl
     "pictures",
     multiple=True,
     type=NonEmptyPath(exists=True, dir_okay=False),
-    help="A picture to classify (PNG, JPEG...; repeatable): cropped, scaled and centred as the dataset's images are.",
+    help=(
+        "A picture to classify (PNG, JPEG...; repeatable; answered before any --example): cropped, scaled and"
+        " centred as the dataset's images are."
+    ),
 )
 @click.option(
     "--example", "examples", multiple=True, type=click.IntRange(min=0), help="The Nth test image (repeatable)."
 )
 @click.option(
     "--invert",
-    type=click.Choice(["auto", "yes", "no"]),
+    type=click.Choice(INVERT_CHOICES),
     default="auto",
     show_default=True,
     help="For --image: make dark ink on paper light on dark, as the datasets are (auto: if the border is lighter).",
@@ -161,7 +181,7 @@ def predict(
     dataset = getattr(saved.config, "dataset", "mnist")
     names = class_names_of(saved.config)
     images = dataset_images(saved.config, pictures, invert)
-    shown = [Path(path).name for path in pictures]
+    shown = list(pictures)  # as typed: two files of one name in two folders stay apart
     truths: list[str | None] = [None] * len(pictures)
     if examples:
         tests, labels = numbered_test_images(dataset, examples, data_dir)
@@ -169,8 +189,9 @@ def predict(
         shown += [f"test image {index}" for index in examples]
         truths += [names[label] for label in labels]
     guesses = ranked(saved.model, np.stack(images), names)
+    if out:  # first: a file that cannot be written is an error before any answer is printed
+        _draw(np.stack(images), shown, guesses, Path(out))
     for name, guessed, truth in zip(shown, guesses, truths, strict=True):
         click.echo(guess_line(name, guessed, truth))
     if out:
-        _draw(np.stack(images), shown, guesses, Path(out))
         click.echo(f"wrote {out}", err=True)
