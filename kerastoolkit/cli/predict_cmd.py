@@ -54,6 +54,7 @@ def predict_command(ctx: click.Context, run_dir: str | None) -> None:
 
     \b
     The options belong to the run's recipe; `kt predict RUN_DIR --help` lists them. Examples:
+      kt predict saved_models/mnist_conv/20261124-101500 --image my_digit.png
       kt predict saved_models/babi_memn2n/20261124-101500 --example 0
       kt predict RUN_DIR --story "Mary went to the kitchen." --question "Where is Mary?"
     """
