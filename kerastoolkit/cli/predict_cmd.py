@@ -8,6 +8,8 @@ to hold a finished run of a recipe that predicts.
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from kerastoolkit.cli import cli, load_tensorflow
@@ -60,7 +62,7 @@ def predict_command(ctx: click.Context, run_dir: str | None) -> None:
     """
     if run_dir in ("-h", "--help"):
         recipes = ", ".join(_predicting_recipes()) or "none yet"
-        click.echo(ctx.get_help() + f"\n\nRecipes that predict: {recipes}")
+        click.echo(ctx.get_help() + "\n\n" + textwrap.fill(f"Recipes that predict: {recipes}", width=100))
         return
     if run_dir is None:
         raise click.UsageError("missing RUN_DIR, a run folder of a recipe that predicts (see kt predict --help)")
