@@ -49,7 +49,7 @@ from kerastoolkit.data.pipeline import evaluation_batches
 from kerastoolkit.errors import KtError, RunDirError, is_out_of_memory, out_of_memory
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
 from kerastoolkit.fileio import atomic_path, write_json
-from kerastoolkit.registry import RecipeInfo, get_recipe
+from kerastoolkit.registry import Published, RecipeInfo, get_recipe
 from kerastoolkit.runs import Run, check_writable, create_run, open_run, open_unfinished_run
 from kerastoolkit.saved import load_model, misfit
 from kerastoolkit.strategy import STRATEGIES, get_strategy, is_chief, num_replicas
@@ -175,29 +175,26 @@ def run_recipe(
         check_writable(runs_dir)
     data = module.build_data(config, data_dir)  # before the run folder exists: bad data leaves no folder
     build = model_builder(module, data)
-    trained = scaled_learning_rate(module, config)
+    training_config = scaled_learning_rate(module, config)
     keras.utils.set_random_seed(seed)  # again: preparing a dataset on first use draws random numbers
     with distribution.scope():
-        model = build(trained)  # before the run folder too: a model too large for memory leaves no folder
+        model = build(training_config)  # before the run folder too: a model too large for memory leaves no folder
     # Another worker of a cluster runs the same steps (they are collective) in a folder of its own, deleted at the end.
     worker_root = None if chief else Path(tempfile.mkdtemp(prefix="kt-worker-"))
-    chief_run = run
     if run is None or worker_root is not None:
         settings = {
             "recipe": recipe.name,
             "seed": seed,
             "strategy": strategy,
             "replicas": replicas,
-            "learning_rate_used": scaled_learning_rate(module, config).learning_rate,
+            "learning_rate_used": training_config.learning_rate,
             "hyperparameters": to_dict(config),
         }
-        run = create_run(worker_root or runs_dir, recipe.name, settings)
-        if worker_root is not None and chief_run is not None:  # resumed: where the chief's backup says
-            _copy_resume_state(chief_run, run)
+        run = _new_run_folder(worker_root or runs_dir, recipe.name, settings, resumed=run)
     try:
         with _resume_told(run, recipe.name, owned=worker_root is None):  # on the chief: the user's folder
             trainer = Trainer(
-                run, trained, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build
+                run, training_config, seed, distribution, extra_callbacks=list(callbacks or []), build_model=build
             )
             result = _train_and_finish(recipe, config, model, data, trainer, started, chief)
     finally:
@@ -235,6 +232,15 @@ def _left_to_resume(run: Run, recipe: str) -> str:
         return f"the run folder {run.path} holds no finished epoch yet: {command} starts it again"
     finished = f"{epochs} finished epoch{'s' if epochs > 1 else ''}"
     return f"the run folder {run.path} keeps {finished}: {command} goes on with it"
+
+
+def _new_run_folder(root: str | Path, recipe: str, settings: dict[str, Any], resumed: Run | None) -> Run:
+    """A new run folder under `root` with `settings` in its config.json; a worker's folder for a `resumed` run
+    starts from the chief's backup, finished stages and history."""
+    run = create_run(root, recipe, settings)
+    if resumed is not None:  # only a worker's: the chief goes on in the resumed folder itself
+        _copy_resume_state(resumed, run)
+    return run
 
 
 def _copy_resume_state(source: Run, target: Run) -> None:
@@ -295,32 +301,47 @@ def finish_run(
     with atomic_path(run.model_file) as tmp:
         model.save(tmp)
     seconds = time.perf_counter() - started
-    train_seconds = sum(float(row["seconds"]) for row in history)
     score = evaluation.scores[metric]
+    replicas = num_replicas(distribution) if distribution is not None else 1
     write_json(
-        run.metrics_file,
-        {
-            "recipe": recipe.name,
-            "seed": seed,
-            "test": evaluation.scores,
-            "scored_on": evaluation.scored_on,
-            "breakdown": {"name": evaluation.breakdown_name, "rows": evaluation.breakdown}
-            if evaluation.breakdown
-            else None,
-            "metric": metric,
-            "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
-            "wall_time_s": round(seconds, 1),
-            "train_time_s": round(train_seconds, 1),
-            "epochs": len(history),
-            "strategy": run.read_config().get("strategy", "default"),
-            "replicas": num_replicas(distribution) if distribution is not None else 1,
-            "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "versions": _versions(),
-        },
+        run.metrics_file, _metrics_record(recipe.name, run, seed, evaluation, metric, published, seconds, replicas)
     )
     run.remove_resume_state()
     line = report.summary_line(recipe.name, metric, score, published, seconds, f"{run.path}/", evaluation.scored_on)
     return RunResult(run, evaluation, metric, seconds, line)
+
+
+def _metrics_record(
+    recipe: str,
+    run: Run,
+    seed: int,
+    evaluation: Evaluation,
+    metric: str,
+    published: Published | None,
+    seconds: float,
+    replicas: int,
+) -> dict[str, Any]:
+    """What metrics.json holds: the scores, the target and whether it was reached, the times and the versions."""
+    history = run.read_history()
+    score = evaluation.scores[metric]
+    return {
+        "recipe": recipe,
+        "seed": seed,
+        "test": evaluation.scores,
+        "scored_on": evaluation.scored_on,
+        "breakdown": {"name": evaluation.breakdown_name, "rows": evaluation.breakdown}
+        if evaluation.breakdown
+        else None,
+        "metric": metric,
+        "published": None if published is None else {**published.__dict__, "reached": published.reached(score)},
+        "wall_time_s": round(seconds, 1),
+        "train_time_s": round(sum(float(row["seconds"]) for row in history), 1),
+        "epochs": len(history),
+        "strategy": run.read_config().get("strategy", "default"),
+        "replicas": replicas,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "versions": _versions(),
+    }
 
 
 def evaluate_run(

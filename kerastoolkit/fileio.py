@@ -31,7 +31,7 @@ def unwritable_reason(folder: str | os.PathLike) -> str | None:
 
 
 @contextlib.contextmanager
-def new_folder(folder: Path) -> Iterator[None]:
+def removed_on_failure(folder: Path) -> Iterator[None]:
     """Create `folder` and its missing parents; if the body (or the creation) fails, remove the empty ones it
     created, so a failed write leaves no empty folders behind."""
     missing = list(itertools.takewhile(lambda p: not p.exists(), (folder, *folder.parents)))
@@ -56,7 +56,7 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     `suffix` defaults to the target's own suffix, since some writers (keras, gensim) look at it.
     """
     target = Path(path)
-    with new_folder(target.parent):
+    with removed_on_failure(target.parent):
         fd, tmp = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=suffix if suffix is not None else target.suffix, dir=target.parent
         )

@@ -17,6 +17,7 @@ import numpy as np
 from kerastoolkit.errors import InputError
 from kerastoolkit.fileio import atomic_path, unwritable_reason
 from kerastoolkit.registry import Published, format_score
+from kerastoolkit.runs import recorded
 
 
 def counted(number: int, noun: str) -> str:
@@ -78,17 +79,14 @@ def plot_curves(history: Sequence[dict[str, Any]], path: Path, title: str = "") 
     stages (an autoencoder's summed reconstruction error, then a classifier's) on a log scale.
     """
     plt = pyplot()
-    metrics = [m for m in ("loss", "accuracy") if any(row.get(m) not in (None, "") for row in history)]
+    metrics = [m for m in ("loss", "accuracy") if any(recorded(row, m) for row in history)]
     fig, axes = plt.subplots(1, max(len(metrics), 1), figsize=(5 * max(len(metrics), 1), 3.6), squeeze=False)
     steps = np.arange(1, len(history) + 1)
     starts = _stage_starts(history)
     for ax, metric in zip(axes[0], metrics, strict=False):
         for prefix, label in (("", "train"), ("val_", "validation")):
             values = np.array(
-                [
-                    float(row[prefix + metric]) if row.get(prefix + metric) not in (None, "") else np.nan
-                    for row in history
-                ]
+                [float(row[prefix + metric]) if recorded(row, prefix + metric) else np.nan for row in history]
             )
             if np.isfinite(values).any():
                 ax.plot(steps, values, marker="o", markersize=3, label=label)

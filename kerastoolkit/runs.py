@@ -121,6 +121,11 @@ class Run:
         write_text(self.history_file, csv_text(rows))
 
 
+def recorded(row: dict[str, Any], column: str) -> bool:
+    """Whether a history.csv row holds a value in `column` (an epoch that had no such score leaves it empty)."""
+    return row.get(column) not in (None, "")
+
+
 def _unwritable(runs_dir: str | os.PathLike, reason: str) -> RunDirError:
     return RunDirError(f"cannot write the runs folder {runs_dir}: {reason}; choose another with --runs-dir")
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import keras
 
+from kerastoolkit.runs import recorded
 from kerastoolkit.scores import direction
 
 
@@ -43,9 +44,7 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         earlier = [
             float(row[self.monitor])
             for row in self.history
-            if row.get("stage") == self.stage
-            and int(row["epoch"]) <= first_epoch
-            and row.get(self.monitor) not in (None, "")
+            if row.get("stage") == self.stage and int(row["epoch"]) <= first_epoch and recorded(row, self.monitor)
         ]
         if earlier:
             best_of = min if self.mode == "min" else max  # the first best, as Keras's strict comparison keeps

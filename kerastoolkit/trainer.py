@@ -25,7 +25,7 @@ import tensorflow as tf
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.fileio import atomic_path
-from kerastoolkit.runs import Run, restorable_epoch
+from kerastoolkit.runs import Run, recorded, restorable_epoch
 from kerastoolkit.scores import direction
 from kerastoolkit.vision.augment import distorter, draw_examples
 
@@ -71,7 +71,7 @@ class BestCheckpoint(keras.callbacks.Callback):
         super().__init__()
         self.path, self.monitor = path, monitor
         self.sign = -1.0 if direction(monitor) == "max" else 1.0  # compare sign * value: lower is better
-        earlier = [self.sign * float(row[monitor]) for row in history if row.get(monitor) not in (None, "")]
+        earlier = [self.sign * float(row[monitor]) for row in history if recorded(row, monitor)]
         self.best = min(earlier, default=float("inf"))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

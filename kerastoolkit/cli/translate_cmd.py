@@ -11,14 +11,7 @@ from __future__ import annotations
 import click
 
 from kerastoolkit.cli import cli
-from kerastoolkit.cli.predict_cmd import recipe_command
-from kerastoolkit.errors import RunDirError
-from kerastoolkit.registry import get_recipe, list_recipes
-from kerastoolkit.runs import open_run
-
-
-def _translating_recipes() -> list[str]:
-    return [recipe.name for recipe in list_recipes() if recipe.has_hook("TRANSLATES")]
+from kerastoolkit.cli.predict_cmd import answer_with_hook
 
 
 @cli.command(
@@ -37,17 +30,6 @@ def translate_command(ctx: click.Context, run_dir: str | None) -> None:
       kt translate RUN_DIR --greedy "Where is the station?"
       kt translate RUN_DIR "I love you." --attention attention.png
     """
-    if run_dir in ("-h", "--help"):
-        click.echo(ctx.get_help() + f"\n\nRecipes that translate: {', '.join(_translating_recipes())}")
-        return
-    if run_dir is None:
-        raise click.UsageError("missing RUN_DIR, a run folder of a translation recipe (see kt translate --help)")
-    recipe = get_recipe(open_run(run_dir).recipe)
-    if not recipe.has_hook("TRANSLATES"):
-        raise RunDirError(
-            f"{run_dir} is a run of {recipe.name}, which does not translate; "
-            f"kt translate works for runs of: {', '.join(_translating_recipes())}"
-        )
-    command = recipe_command(run_dir)  # the recipe's predict hook: the translation recipes share one
-    with command.make_context(f"kt translate {run_dir}", list(ctx.args)) as sub_context:
-        command.invoke(sub_context)
+    answer_with_hook(  # the recipe's predict hook: the translation recipes share one
+        ctx, run_dir, verb="translate", hook="TRANSLATES", run_of="a translation recipe", cannot="does not translate"
+    )

@@ -224,8 +224,9 @@ def base_config(recipe: RecipeInfo, spec: dict[str, Any]) -> Any:
         raise ConfigError(f"{SPEC_FILE} is damaged: its base hyperparameters do not load ({first_line(exc)})") from None
 
 
-def validation_scores(recipe: RecipeInfo, base: Any, data: Any) -> list[str]:
-    """The scores a trial reports (val_ + the model's compiled loss and metrics), from one validation batch."""
+def validation_score_names(recipe: RecipeInfo, base: Any, data: Any) -> list[str]:
+    """The names of the scores a trial reports (val_ + the model's compiled loss and metrics), from one validation
+    batch."""
     model = model_builder(recipe.module, data)(base)
     batch = evaluation_batches(data.validation, base.batch_size).take(1)
     return [f"val_{name}" for name in model.evaluate(batch, verbose=0, return_dict=True)]
@@ -260,7 +261,7 @@ def new_search(
     data = recipe.module.build_data(base, data_dir)
     if getattr(data, "validation", None) is None or not getattr(data, "num_validation", 0):
         raise ConfigError(f"{recipe.name} has no validation split here; kt tune scores trials on validation only")
-    scores = validation_scores(recipe, base, data)
+    scores = validation_score_names(recipe, base, data)
     if objective is None:  # the recipe's metric where the model reports it (BLEU and per-task errors it does not)
         objective = next((s for s in (f"val_{recipe.metric_for(base)}", "val_loss") if s in scores), scores[0])
         print(f"objective: {objective} (--objective chooses another of {', '.join(scores)})", file=sys.stderr)
