@@ -30,6 +30,18 @@ def unwritable_reason(folder: str | os.PathLike) -> str | None:
     return None
 
 
+def read_utf8(path: str | os.PathLike, error: type[Exception], what: str = "") -> str:
+    """The text of a UTF-8 file; `error` (a KtError class) naming the file, after `what` ("corpus"), when it is
+    not UTF-8 or cannot be read."""
+    named = f"{what} {path}" if what else str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{named} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{named} cannot be read: {exc.strerror or exc}") from None
+
+
 @contextlib.contextmanager
 def removed_on_failure(folder: Path) -> Iterator[None]:
     """Create `folder` and its missing parents; if the body (or the creation) fails, remove the empty ones it

@@ -15,6 +15,7 @@ import numpy as np
 
 from kerastoolkit.data.folder import RemoteFile, fetch
 from kerastoolkit.errors import ConfigError, DataError
+from kerastoolkit.fileio import read_utf8
 from kerastoolkit.text.characters import Characters
 
 CORPORA = {
@@ -37,11 +38,7 @@ CORPORA = {
 
 def read_corpus(name: str, data_dir: str | Path | None = None) -> str:
     """The corpus's text (checksum verified; downloaded into the data folder if missing)."""
-    path = fetch(CORPORA[name], data_dir)
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return read_utf8(fetch(CORPORA[name], data_dir), DataError)
 
 
 @dataclass

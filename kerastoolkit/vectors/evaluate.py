@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from kerastoolkit.errors import VectorsError
+from kerastoolkit.fileio import read_utf8
 from kerastoolkit.vectors.wordvectors import METHODS, Method, WordVectors
 
 _BATCH = 128  # questions scored per matrix product: 128 x 400k float32 scores is 200 MB
@@ -80,18 +81,9 @@ class SimilarityScore:
     oov_percent: float
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise VectorsError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise VectorsError(f"{path} cannot be read: {exc.strerror or exc}") from None
-
-
 def _read_questions(path: Path) -> Iterator[tuple[str, list[list[str]]]]:
     section, questions = "", []
-    for line_no, line in enumerate(_read_text(path).splitlines(), 1):
+    for line_no, line in enumerate(read_utf8(path, VectorsError).splitlines(), 1):
         if line.startswith(":"):
             if questions:
                 yield section, questions

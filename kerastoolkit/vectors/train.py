@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kerastoolkit.errors import VectorsError
-from kerastoolkit.fileio import atomic_path, unwritable_reason
+from kerastoolkit.fileio import atomic_path, read_utf8, unwritable_reason
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,7 @@ def read_corpus(path: str | os.PathLike) -> list[list[str]]:
     from gensim.utils import simple_preprocess
 
     corpus = Path(path)
-    try:
-        text = corpus.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise VectorsError(f"corpus {corpus} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise VectorsError(f"corpus {corpus} cannot be read: {exc.strerror or exc}") from None
+    text = read_utf8(corpus, VectorsError, "corpus")
     sentences = [s for s in (simple_preprocess(line, min_len=1, max_len=40) for line in text.splitlines()) if s]
     if not sentences:
         raise VectorsError(f"corpus {corpus} holds no words")
