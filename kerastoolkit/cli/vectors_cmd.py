@@ -50,6 +50,7 @@ def _load(vectors_name: str, data_dir: str | None) -> WordVectors:
 
     if not vectors_name.strip():
         raise VectorsError("--vectors is empty: give a name such as glove-6b-50d, or a file")
+    # typed here, not options.given: a $KT_DATA_DIR set for the datasets is no conflict with a vectors file
     given = click.get_current_context().get_parameter_source("data_dir") is ParameterSource.COMMANDLINE
     if given and not is_named(vectors_name):
         raise VectorsError(f"--data-dir applies to named vectors, not to the file {vectors_name}; drop one of them")
