@@ -10,6 +10,8 @@ metrics.json   test scores, published target, wall time, versions (written last:
 NAME.json      assets the model needs to answer raw inputs (e.g. vocabulary.json), from the recipe's data
 NAME.csv       a recipe's breakdown of its test scores (e.g. per_task.csv)
 curves.png  confusion.png  logs/ (TensorBoard), and whatever pictures the recipe's `report` hook draws
+
+How a stopped run goes on from backup/ and stages/ is `kerastoolkit.resume`'s.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from __future__ import annotations
 import csv
 import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from typing import Any
 
 from kerastoolkit.config import from_dict
 from kerastoolkit.errors import ConfigError, RunDirError
-from kerastoolkit.fileio import atomic_path, read_json, unwritable_reason, write_json, write_text
+from kerastoolkit.fileio import read_json, unwritable_reason, write_json, write_text
 from kerastoolkit.tables import csv_text
 
 DEFAULT_RUNS_DIR = "saved_models"
@@ -217,75 +218,6 @@ def _check_history(run: Run) -> None:
         readable = False
     if not readable:
         raise RunDirError(f"{run.history_file} is damaged; the run cannot be resumed")
-
-
-BACKUP_WEIGHTS, BACKUP_METADATA = "latest.weights.h5", "training_metadata.json"  # Keras' BackupAndRestore
-
-
-def restorable_epoch(backup: Path) -> int:
-    """The epochs a stage's backup folder gives back (0: none), after making it whole.
-
-    Keras' BackupAndRestore copies its last pair of files to *.bkp, then writes the weights, then
-    training_metadata.json, none of it atomically. A kill between or during those writes leaves a pair that
-    disagrees (weights newer than their metadata, a file cut short): the .bkp pair takes its place, and with no
-    whole pair the folder is removed, so the stage starts again (history rows past the epoch are dropped).
-    """
-    for suffix in ("", ".bkp"):
-        weights, metadata = backup / (BACKUP_WEIGHTS + suffix), backup / (BACKUP_METADATA + suffix)
-        epoch = _whole_pair_epoch(weights, metadata)
-        if epoch is None:
-            continue
-        if suffix:
-            for source, target in ((weights, backup / BACKUP_WEIGHTS), (metadata, backup / BACKUP_METADATA)):
-                with atomic_path(target) as tmp:
-                    shutil.copyfile(source, tmp)
-        return epoch
-    if backup.exists():
-        if any(backup.iterdir()):  # a kill during the first backup, or files damaged since
-            print(f"{backup} holds no whole backup: stage {backup.name} starts again", file=sys.stderr)
-        shutil.rmtree(backup)
-    return 0
-
-
-def _whole_pair_epoch(weights: Path, metadata: Path) -> int | None:
-    """The epoch of a backup pair whose metadata was written after its weights and whose weights open; else None."""
-    import h5py
-
-    try:
-        epoch = read_json(metadata)["epoch"]
-        if not isinstance(epoch, int) or epoch < 0 or weights.stat().st_mtime_ns > metadata.stat().st_mtime_ns:
-            return None
-        with h5py.File(weights, "r"):
-            pass
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return epoch
-
-
-def _stage_epoch(stage: str, epoch: int, epochs: int | None) -> str:
-    if epochs is None:
-        return f"stage {stage}, epoch {epoch}"
-    if epoch > epochs:
-        return f"stage {stage}, all {epochs} epochs done"
-    return f"stage {stage}, epoch {epoch} of {epochs}"
-
-
-def resume_point(run: Run, epochs: int | None) -> str:
-    """Where a resumed run continues, such as "stage train, epoch 2 of 3", read from its backup and stages (a
-    backup a kill left half-written is made whole first, by `restorable_epoch`, as the trainer would).
-
-    `epochs`: the stage's number of epochs when known (the config's `epochs` for a recipe trained by one plain
-    `fit`, stage "train"); None for a recipe that trains in stages of its own.
-    """
-    finished = sorted(p.name.removesuffix(".weights.h5") for p in run.stages_dir.glob("*.weights.h5"))
-    backups = sorted(p for p in run.backup_dir.glob("*") if p.is_dir() and p.name not in finished)
-    for backup in backups:
-        epoch = restorable_epoch(backup)
-        if epoch:
-            return _stage_epoch(backup.name, epoch + 1, epochs)
-    if finished:
-        return f"after the finished {'stage' if len(finished) == 1 else 'stages'} {', '.join(finished)}"
-    return _stage_epoch("train", 1, epochs) if epochs is not None else "from the start (no epoch had finished)"
 
 
 def find_runs(runs_dir: str | os.PathLike) -> list[Run]:

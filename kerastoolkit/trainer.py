@@ -25,7 +25,8 @@ import tensorflow as tf
 from kerastoolkit.data.pipeline import evaluation_batches, training_epochs
 from kerastoolkit.errors import RunDirError, first_line
 from kerastoolkit.fileio import atomic_path
-from kerastoolkit.runs import Run, recorded, restorable_epoch
+from kerastoolkit.resume import repair_backup
+from kerastoolkit.runs import Run, recorded
 from kerastoolkit.scores import direction
 from kerastoolkit.vision.augment import distorter, draw_examples
 
@@ -187,7 +188,7 @@ class Trainer:
             return
         epochs = epochs or self.config.epochs
         backup = self.run.backup_dir / stage
-        first_epoch = restorable_epoch(backup)  # repairs a backup a kill left half-written
+        first_epoch = repair_backup(backup)  # a backup a kill left half-written made whole first
         seed = self.seed if seed is None else seed
         augment = distorter(self.config)
         if augment is not None and not (self.run.path / "augmentation.png").exists():

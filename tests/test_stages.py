@@ -14,7 +14,8 @@ import tensorflow as tf
 from kerastoolkit.config import TrainingConfig
 from kerastoolkit.engine import Trainer, get_strategy
 from kerastoolkit.errors import RunDirError
-from kerastoolkit.runs import create_run, restorable_epoch, resume_point
+from kerastoolkit.resume import repair_backup, resume_point
+from kerastoolkit.runs import create_run
 
 
 def tiny_data(n: int = 64) -> SimpleNamespace:
@@ -159,18 +160,18 @@ def test_a_backup_a_kill_left_half_written_gives_back_its_last_whole_pair(tmp_pa
     backup = tmp_path / "backup" / "train"
     _write_backup(backup, 1, ".bkp")
     _write_backup(backup, 2)
-    assert restorable_epoch(backup) == 2
+    assert repair_backup(backup) == 2
     time.sleep(0.01)
     (backup / "latest.weights.h5").touch()  # epoch 3's weights written, its metadata not yet
-    assert restorable_epoch(backup) == 1
+    assert repair_backup(backup) == 1
     assert json.loads((backup / "training_metadata.json").read_text())["epoch"] == 1  # the .bkp pair took over
     (backup / "training_metadata.json").write_text("")  # a kill while writing the metadata
-    assert restorable_epoch(backup) == 1
+    assert repair_backup(backup) == 1
     for name in ("latest.weights.h5.bkp", "training_metadata.json.bkp"):
         (backup / name).unlink()
     weights = backup / "latest.weights.h5"
     weights.write_bytes(weights.read_bytes()[:200])  # a kill while writing the first backup's weights
-    assert restorable_epoch(backup) == 0 and not backup.exists()  # the stage starts again
+    assert repair_backup(backup) == 0 and not backup.exists()  # the stage starts again
     assert capsys.readouterr().err == f"{backup} holds no whole backup: stage train starts again\n"
 
 

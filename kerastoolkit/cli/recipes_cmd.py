@@ -17,7 +17,8 @@ from kerastoolkit.cli import RecipeVerbGroup, cli, load_tensorflow
 from kerastoolkit.errors import ConfigError, RunDirError, UnknownRecipeError
 from kerastoolkit.options import SEED, NonEmptyPath, data_dir_option, given, runs_dir_option
 from kerastoolkit.registry import Published, RecipeInfo, format_score, get_recipe, list_recipes
-from kerastoolkit.runs import Run, find_runs, open_run, open_unfinished_run, resume_point
+from kerastoolkit.resume import resume_point
+from kerastoolkit.runs import Run, find_runs, open_run, open_unfinished_run
 
 
 @cli.command("list")
