@@ -220,6 +220,7 @@ def test_classify_from_python_takes_files_arrays_and_one_alone(softmax_run, test
         (picture, {"invert": True}, "invert=True: give one of 'auto', 'yes', 'no'"),
         (np.zeros(784), {}, "got an array of shape \\(784,\\)"),
         ([picture, 3], {}, "picture 1: a picture is a file path, a Pillow image or an array"),
+        (3, {}, "pictures: give a file path, a Pillow image, an array or a list of them; got 3"),
     ):
         with pytest.raises(InputError, match=message):
             classify(softmax_run, pictures, **kwargs)

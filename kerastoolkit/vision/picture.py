@@ -7,7 +7,7 @@ products are light on black and fill the frame (Xiao, Rasul & Vollgraf 2017: tri
 `dataset_image` does the same to a picture: grey levels, dark background (a light one, as on paper, is inverted),
 the paper's level subtracted (unevenly lit paper too), the strokes told from the paper by Otsu's threshold, cropped
 to them, and scaled and placed as the dataset's; a digit's strokes are made white at their core, as MNIST's are.
-Every picture takes this way, a 28x28 one too (a digit drawn on a 28x28 canvas rarely sits as MNIST's do).
+Every picture goes this way, a 28x28 one too (a digit drawn on a 28x28 canvas rarely sits as MNIST's do).
 `benchmarks/pictures.py` measures what a trained net makes of test digits photographed on paper and brought back.
 
 Light: numpy and Pillow (matplotlib's own dependency), no TensorFlow.
@@ -76,7 +76,7 @@ def picture_grey_levels(picture: Any) -> np.ndarray:
 def grey_levels(array: np.ndarray) -> np.ndarray:
     """An image array as grey levels in [0, 1], (height, width): integers scaled (uint16 by 65535, any other
     integers by 255, so they must lie in 0-255), booleans as 0 and 1, RGB or RGBA (last axis 3 or 4) made grey
-    (transparent parts white paper), a last axis of 1 dropped. InputError for other shapes, values outside the
+    (transparent parts the paper's level), a last axis of 1 dropped. InputError for other shapes, values outside the
     range, or NaN."""
     values = np.asarray(array)
     if values.ndim == 3 and values.shape[-1] in (1, 3, 4):

@@ -5,8 +5,8 @@ images by number, and the net's best guesses with their probabilities.
     kt predict RUN_DIR --example 0 --example 18 --out seen.png
 
 A recipe answers this way by naming the hook, `predict = predicting.predict`. From Python, `classify(run_dir,
-pictures)` gives the guesses for picture files or grey-level arrays, and `ranked(model, images, class_names)` for
-images already in the dataset's format (`picture.dataset_image`).
+pictures)` gives the guesses for picture files, Pillow images or arrays, and `ranked(model, images, class_names)`
+for images already in the dataset's format (`picture.dataset_image`).
 """
 
 from __future__ import annotations
@@ -62,11 +62,21 @@ def classify(
     saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
     if getattr(saved.recipe.module, "predict", None) is not predict:
         raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
-    pictures = [pictures] if _one_picture(pictures) else list(pictures)
+    pictures = [pictures] if _one_picture(pictures) else _several(pictures)
     if not pictures:
         raise InputError("no pictures to classify")
     images = dataset_images(saved.config, pictures, invert)
     return ranked(saved.model, np.stack(images), class_names_of(saved.config), top)
+
+
+def _several(pictures: Any) -> list[Any]:
+    """`pictures` as a list; InputError for something that holds no pictures (a number, None)."""
+    try:
+        return list(pictures)
+    except TypeError:
+        raise InputError(
+            f"pictures: give a file path, a Pillow image, an array or a list of them; got {pictures!r}"
+        ) from None
 
 
 def _one_picture(pictures: Any) -> bool:
