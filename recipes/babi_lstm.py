@@ -103,6 +103,12 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
 
 
 @answering.predict_options
-def predict(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> None:
+def predict(
+    saved: Any,
+    example: int | None = None,
+    story: str | None = None,
+    question: str | None = None,
+    data_dir: str | None = None,
+) -> None:
     """Answer a bAbI question (a test story by number, or your own) with the LSTM baseline."""
     answering.answer(saved, example, story, question, data_dir)

@@ -216,7 +216,13 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
 
 
 @answering.predict_options
-def predict(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> None:
+def predict(
+    saved: Any,
+    example: int | None = None,
+    story: str | None = None,
+    question: str | None = None,
+    data_dir: str | None = None,
+) -> None:
     """Answer a bAbI question and show which sentences each hop attended to.
 
     \b

@@ -193,7 +193,7 @@ def report(model: keras.Model, data: Splits, config: Config, evaluation: Evaluat
     help="below 1: safer, more repetitive text; above 1: more surprising, more misspelt",
 )
 @click.option("--seed", type=SEED, default=0, show_default=True, help="random seed of the sampling")
-def predict(saved: Any, prime: str, length: int, temperature: float, seed: int) -> None:
+def predict(saved: Any, prime: str = "\n", length: int = 500, temperature: float = 0.8, seed: int = 0) -> None:
     """Write text after a prime, one character at a time, as the model predicts it.
 
     \b

@@ -19,7 +19,7 @@ from kerastoolkit.config import RecipeConfig
 from kerastoolkit.data.splits import Splits
 from kerastoolkit.errors import RunDirError
 from kerastoolkit.evaluation import Evaluation, format_table, write_breakdown
-from kerastoolkit.registry import Published, RecipeInfo, _read_info, format_score
+from kerastoolkit.registry import Published, RecipeInfo, _read_info, format_score, list_recipes
 from kerastoolkit.report import summary_line
 from kerastoolkit.runs import create_run
 
@@ -299,3 +299,24 @@ def test_tables_take_every_column_and_quote_a_value_with_a_comma():
         "00     elastic,affine          ",
         "01                     0.1235  ",
     ]
+
+
+def test_predict_hooks_default_as_their_options_do():
+    """From Python a hook can be called with only what differs (`predict(saved, example=0)`): each parameter's
+    default is its click option's (a repeatable option's or a variadic argument's default: an empty tuple)."""
+    import inspect
+
+    import click
+
+    checked = 0
+    for recipe in (r for r in list_recipes() if r.has_hook("predict")):
+        hook = recipe.module.predict
+        signature = inspect.signature(hook)
+        for param in hook.__click_params__:
+            unset = param.default is None or param.default is getattr(click.core, "UNSET", None)  # click >= 8.3
+            several = getattr(param, "multiple", False) or param.nargs == -1
+            flag = getattr(param, "is_flag", False)
+            expected = (() if several else False if flag else None) if unset else param.default
+            assert signature.parameters[param.name].default == expected, (recipe.name, param.name)
+            checked += 1
+    assert checked >= 13 * 2

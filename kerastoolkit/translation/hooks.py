@@ -144,7 +144,12 @@ def plot_attention(translator: Translator, sentence: str, path: Path, beam: int,
 
 @translate_options
 def predict(
-    saved: Any, sentences: tuple[str, ...], beam: int, greedy: bool, length_penalty: float, attention: str | None
+    saved: Any,
+    sentences: tuple[str, ...] = (),
+    beam: int = 5,
+    greedy: bool = False,
+    length_penalty: float = 0.6,
+    attention: str | None = None,
 ) -> None:
     """Translate English sentences into French, one per line.
 

@@ -169,11 +169,11 @@ def _caption(name: str, width: int = 14) -> str:
 @data_dir_option("the dataset's files, for --example")
 def predict(
     saved: Any,
-    pictures: tuple[str, ...],
-    examples: tuple[int, ...],
-    invert: Invert,
-    out: str | None,
-    data_dir: str | None,
+    pictures: tuple[str, ...] = (),
+    examples: tuple[int, ...] = (),
+    invert: Invert = "auto",
+    out: str | None = None,
+    data_dir: str | None = None,
 ) -> None:
     """Classify pictures of your own, or test images by number, with the run's net.
 
