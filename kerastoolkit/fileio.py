@@ -65,9 +65,10 @@ def atomic_path(path: str | os.PathLike, suffix: str | None = None) -> Iterator[
     """Yield a temporary path beside `path`; on success rename it onto `path`, on failure remove it (and the
     folders made for it).
 
-    `suffix` defaults to the target's own suffix, since some writers (keras, gensim) look at it.
+    `suffix` defaults to the target's own suffix, since some writers (keras, gensim) look at it. A symbolic link
+    is written through: the file it points to is replaced, the link stays.
     """
-    target = Path(path)
+    target = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     with removed_on_failure(target.parent):
         fd, tmp = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=suffix if suffix is not None else target.suffix, dir=target.parent

@@ -46,6 +46,8 @@ def image_format(path: Path, option: str) -> str:
     chosen = _suffix_format(path)
     if not path.name or chosen not in formats:
         raise InputError(f"{option} {path}: give an image file name ending in .{', .'.join(sorted(formats))}")
+    if path.exists() and not path.is_file():  # a device, a pipe, a folder: never replaced by a picture
+        raise InputError(f"{option} {path} is not a regular file: give a picture file name")
     reason = unwritable_reason(path.parent)
     if reason:
         raise InputError(f"cannot write {option} {path}: {reason}")

@@ -203,6 +203,8 @@ def predict(saved: Any, prime: str = "\n", length: int = 500, temperature: float
     """
     if not prime:
         raise click.BadParameter("give at least one character", param_hint="--prime")
+    if length < 0:  # from Python (the option refuses it)
+        raise click.BadParameter(f"{length} is not a number of characters, 0 or more", param_hint="--length")
     characters = saved.asset("characters", Characters.from_json)
     sampler = sampler_for(saved.model, characters, window=saved.config.sequence_length)
     sampler.characters.encode(prime)  # refuse unknown characters before anything is printed

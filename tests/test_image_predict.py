@@ -3,6 +3,7 @@ scaled, centred), test images by number, the guesses as the model gives them, an
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +15,11 @@ from kerastoolkit.cli import cli
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.engine import run_recipe
 from kerastoolkit.errors import InputError, RunDirError
+from kerastoolkit.fileio import atomic_path
 from kerastoolkit.registry import get_recipe, list_recipes
 from kerastoolkit.saved import open_saved_run
 from kerastoolkit.vision import predicting
-from kerastoolkit.vision.picture import dataset_image, grey_levels, read_picture
+from kerastoolkit.vision.picture import dataset_image, grey_levels, picture_grey_levels, read_picture
 from kerastoolkit.vision.predicting import classify, ranked
 
 TINY = ["epochs=1", "batch_size=64", "train_limit=256", "validation_size=64", "test_limit=32"]
@@ -79,8 +81,8 @@ def test_an_mnist_digit_comes_back_as_it_is_and_light_paper_is_inverted(test_dig
     digit = test_digits[0][0].astype(np.float32) / 255.0
     for picture in (digit, 1.0 - digit):  # light on dark, and dark ink on light paper (inverted)
         assert np.corrcoef(dataset_image(picture).ravel(), digit.ravel())[0, 1] > 0.95
-    wrong_way = dataset_image(1.0 - digit, invert="no")  # the paper taken for ink
-    assert np.corrcoef(wrong_way.ravel(), digit.ravel())[0, 1] < 0.5
+    with pytest.raises(InputError, match="blank"):  # dark ink kept dark: nothing stands out above the paper
+        dataset_image(1.0 - digit, invert="no")
     for blank in (np.zeros((28, 28)), np.ones((28, 28))):
         with pytest.raises(InputError, match="blank"):
             dataset_image(blank)
@@ -280,3 +282,81 @@ def test_kt_predict_on_a_fashion_mnist_run_uses_its_test_set_and_names(tmp_path,
     assert guessed in names
     assert example.endswith("  right" if guessed == "Ankle boot" else "  wrong: it is Ankle boot"), example
     assert load_arrays("fashion_mnist", "test")[1][0] == names.index("Ankle boot")
+
+
+def vignetted_sheet(digit: np.ndarray) -> np.ndarray:
+    """A digit in dark ink on paper lit 0.85 at the centre, falling to about 0.65 in the corners."""
+    sheet = on_paper(digit).astype(np.float32) / 255.0
+    rows, columns = np.indices(sheet.shape)
+    distance = np.hypot((rows - sheet.shape[0] / 2) / sheet.shape[0], (columns - sheet.shape[1] / 2) / sheet.shape[1])
+    return np.clip(sheet - 0.28 * distance / distance.max(), 0.0, 1.0)
+
+
+def test_paper_darker_at_its_corners_is_still_read_as_dark_ink(test_digits):
+    digit = test_digits[0][0]
+    image = dataset_image(vignetted_sheet(digit))
+    assert np.corrcoef(image.ravel(), (digit / 255.0).ravel())[0, 1] > 0.9
+
+
+def test_blank_paper_with_a_camera_s_grain_is_blank_but_a_digit_on_it_is_read(test_digits):
+    rng = np.random.default_rng(0)
+    grain = rng.normal(0.0, 0.015, (220, 220)).astype(np.float32)
+    with pytest.raises(InputError, match="blank"):
+        dataset_image(np.clip(0.78 + grain, 0, 1))
+    with pytest.raises(InputError, match="blank"):
+        dataset_image(np.clip(0.78 + grain[:28, :28], 0, 1))
+    written = on_paper(test_digits[0][1], canvas=(220, 220), at=(20, 30)).astype(np.float32) / 255.0
+    image = dataset_image(np.clip(written + grain, 0, 1))
+    assert np.corrcoef(image.ravel(), (test_digits[0][1] / 255.0).ravel())[0, 1] > 0.9
+
+
+def test_grey_and_alpha_arrays_other_colour_modes_and_bad_arguments(tmp_path):
+    bar = np.zeros((40, 40), np.uint8)
+    bar[10:30, 18:22] = 255
+    grey_alpha = np.stack([np.zeros_like(bar), bar], axis=-1)  # black ink where opaque, as Pillow's "LA" gives it
+    np.testing.assert_allclose(grey_levels(grey_alpha), 1.0 - bar / 255.0)
+    with pytest.raises(InputError, match="a LAB picture kt cannot read as grey levels"):
+        picture_grey_levels(Image.new("LAB", (10, 10)))
+    with pytest.raises(InputError, match="must hold numbers"):
+        grey_levels(np.array("seven.png"))
+    with pytest.raises(InputError, match="invert=True: give one of 'auto', 'yes', 'no'"):
+        dataset_image(bar, invert=True)
+    with pytest.raises(InputError, match="dataset='cifar10': give one of 'mnist', 'fashion_mnist'"):
+        dataset_image(bar, "cifar10")
+    with pytest.raises(InputError, match="an empty path names no picture"):
+        read_picture("")
+
+
+def test_symbolic_links_are_written_through(tmp_path):
+    target = tmp_path / "real.txt"
+    (tmp_path / "link.txt").symlink_to(target)
+    with atomic_path(tmp_path / "link.txt") as tmp:
+        tmp.write_text("written")
+    assert (tmp_path / "link.txt").is_symlink() and target.read_text() == "written"
+
+
+def test_out_refuses_what_is_no_regular_file_and_the_pictures_themselves(softmax_run, test_digits, tmp_path):
+    picture = save_png(test_digits[0][0], tmp_path / "mine.png")
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "folder.png").mkdir()
+    for out, message in (
+        (tmp_path / "pipe.png", f"--out {tmp_path / 'pipe.png'} is not a regular file"),
+        (tmp_path / "folder.png", f"File '{tmp_path / 'folder.png'}' is a directory"),  # click's own check
+        (picture, f"--out {picture} is one of the pictures asked about"),
+    ):
+        code, out_text, err = invoke("predict", softmax_run, "--image", picture, "--out", out)
+        assert code == 2 and message in err and out_text == "", (out, err)
+    assert (tmp_path / "pipe.png").is_fifo() and picture.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_hook_from_python_takes_one_picture_or_number_alone(softmax_run, test_digits, tmp_path, capsys):
+    saved = open_saved_run(softmax_run)
+    picture = save_png(test_digits[0][0], tmp_path / "mine.png")
+    predicting.predict(saved, pictures=str(picture), examples=0)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{picture}: ") and lines[1].startswith("test image 0: ")
+    with pytest.raises(InputError, match="--example takes test image numbers, 0 or more; got -1"):
+        predicting.predict(saved, examples=-1)
+    with pytest.raises(InputError, match="top=True"):
+        classify(saved, picture, top=True)
+    assert len(classify(saved, picture, top=np.int64(2))[0]) == 2

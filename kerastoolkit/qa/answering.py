@@ -57,6 +57,8 @@ def typed_example(story: str, question: str, vocabulary: Vocabulary) -> Example:
 
 def test_example(config: Any, index: int, data_dir: str | None) -> Example:
     """The `index`th question of the run's test set (its task(s) and size)."""
+    if index < 0:  # from Python (the option refuses it)
+        raise InputError(f"--example {index}: give a question number, 0 or more")
     examples = load_examples(config, "test", data_dir)
     if index >= len(examples):
         raise InputError(

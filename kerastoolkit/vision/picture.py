@@ -23,8 +23,13 @@ import numpy as np
 from kerastoolkit.errors import InputError
 
 FRAME = 28  # pixels a side, both datasets
+CHANNELS = (1, 2, 3, 4)  # grey, grey and alpha, RGB, RGBA: the last axis of a picture array
 DIGIT_BOX = 20  # the longer side of an MNIST digit after scaling (a Fashion-MNIST product fills the frame)
 Invert = Literal["auto", "yes", "no"]
+INVERT_CHOICES: tuple[str, ...] = ("auto", "yes", "no")
+DATASETS = ("mnist", "fashion_mnist")
+BORDER_CLEARLY = 0.05  # the border's median this far from the picture's mean tells the background from the ink
+BLANK_NOISE = 8.0  # ink must stand this many noise deviations (and 0.05) above the paper not to be blank
 
 
 def read_picture(path: str | os.PathLike | bytes) -> np.ndarray:
@@ -33,6 +38,8 @@ def read_picture(path: str | os.PathLike | bytes) -> np.ndarray:
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = os.fsdecode(path)
+    if not path.strip():
+        raise InputError("an empty path names no picture: give a picture file")
     try:
         with Image.open(path) as opened:
             picture = ImageOps.exif_transpose(opened)  # also loads the pixels (the first frame of an animation)
@@ -48,12 +55,17 @@ def read_picture(path: str | os.PathLike | bytes) -> np.ndarray:
 def image_grey_levels(picture: Any) -> np.ndarray:
     """A Pillow image's grey levels in [0, 1], (height, width). Transparent parts count as the paper: white under
     dark strokes, black under light ones (`grey_levels`)."""
-    if picture.mode in ("I", "F") or picture.mode.startswith("I;"):  # 16- or 32-bit grey levels
-        levels = np.asarray(picture, dtype=np.float32)
-        return (levels - levels.min()) / max(float(np.ptp(levels)), 1e-12)
-    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-        return grey_levels(np.asarray(picture.convert("RGBA")))
-    return np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+    try:
+        if picture.mode in ("I", "F") or picture.mode.startswith("I;"):  # 16- or 32-bit grey levels
+            levels = np.asarray(picture, dtype=np.float32)
+            if not np.isfinite(levels).all():
+                raise InputError("the picture holds levels that are not numbers (NaN or infinite)")
+            return (levels - levels.min()) / max(float(np.ptp(levels)), 1e-12)
+        if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+            return grey_levels(np.asarray(picture.convert("RGBA")))
+        return np.asarray(picture.convert("L"), dtype=np.float32) / 255.0
+    except (ValueError, OSError) as exc:  # a colour mode Pillow cannot turn grey (LAB), a closed image
+        raise InputError(f"a {picture.mode} picture kt cannot read as grey levels: {exc}") from None
 
 
 def picture_grey_levels(picture: Any) -> np.ndarray:
@@ -75,14 +87,16 @@ def picture_grey_levels(picture: Any) -> np.ndarray:
 
 def grey_levels(array: np.ndarray) -> np.ndarray:
     """An image array as grey levels in [0, 1], (height, width): integers scaled (uint16 by 65535, any other
-    integers by 255, so they must lie in 0-255), booleans as 0 and 1, RGB or RGBA (last axis 3 or 4) made grey
-    (transparent parts the paper's level), a last axis of 1 dropped. InputError for other shapes, values outside the
-    range, or NaN."""
+    integers by 255, so they must lie in 0-255), booleans as 0 and 1, grey and alpha, RGB or RGBA (last axis 2, 3
+    or 4) made grey (transparent parts the paper's level), a last axis of 1 dropped. InputError for other shapes
+    or types, values outside the range, or NaN."""
     values = np.asarray(array)
-    if values.ndim == 3 and values.shape[-1] in (1, 3, 4):
+    if values.dtype.kind not in "biuf":  # booleans, integers, floats
+        raise InputError(f"a picture array must hold numbers; got {type(array).__name__} of {values.dtype}")
+    if values.ndim == 3 and values.shape[-1] in CHANNELS:
         values = _grey_of_channels(_levels(values))
     if values.ndim != 2 or min(values.shape) == 0:
-        raise InputError(f"a picture array must be (height, width), or with 1, 3 or 4 channels; got {values.shape}")
+        raise InputError(f"a picture array must be (height, width), or with 1-4 channels last; got {values.shape}")
     return _levels(values)
 
 
@@ -102,14 +116,15 @@ def _levels(values: np.ndarray) -> np.ndarray:
 
 
 def _grey_of_channels(colours: np.ndarray) -> np.ndarray:
-    """Levels in [0, 1] with 1, 3 (RGB) or 4 (RGBA) channels last, as grey levels; transparent parts take the
-    paper's level: white under dark strokes, black under light ones."""
+    """Levels in [0, 1] with 1 (grey), 2 (grey and alpha), 3 (RGB) or 4 (RGBA) channels last, as grey levels;
+    transparent parts take the paper's level: white under dark strokes, black under light ones."""
     if colours.shape[-1] == 1:
         return colours[..., 0]
-    grey = colours[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32)  # ITU-R 601, as Pillow's "L"
-    if colours.shape[-1] < 4:
+    coloured = colours.shape[-1] >= 3
+    grey = colours[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32) if coloured else colours[..., 0]
+    if colours.shape[-1] in (1, 3):  # ITU-R 601 weights above, as Pillow's "L"
         return grey
-    opacity = colours[..., 3]
+    opacity = colours[..., -1]
     strokes = float((grey * opacity).sum() / max(float(opacity.sum()), 1e-12))  # the opaque parts' mean level
     paper = 0.0 if strokes > 0.5 else 1.0
     return grey * opacity + paper * (1.0 - opacity)
@@ -121,15 +136,29 @@ def _border(gray: np.ndarray) -> np.ndarray:
 
 def light_on_dark(gray: np.ndarray, invert: Invert = "auto") -> np.ndarray:
     """`gray` with a dark background, as the datasets have it: inverted when `invert` is "yes", or for "auto"
-    when its border (mostly background) is lighter than the picture on the mean: dark ink on paper, however
-    dimly lit."""
-    if invert == "yes" or (invert == "auto" and np.median(_border(gray)) > gray.mean()):
+    when the ink is darker than the background (`dark_ink`)."""
+    if invert == "yes" or (invert == "auto" and dark_ink(gray)):
         return 1.0 - gray
     return gray
 
 
+def dark_ink(gray: np.ndarray) -> bool:
+    """Whether a picture's ink is darker than its background: its border (mostly background) clearly lighter
+    than the whole on the mean (a product on a white sheet, however much of it the product covers), or, where
+    the border tells little (paper darker at its corners, a dim photo), the mean below the median, the ink
+    being the fewer pixels."""
+    border, mean = float(np.median(_border(gray))), float(gray.mean())
+    if abs(border - mean) > BORDER_CLEARLY:
+        return border > mean
+    return mean < float(np.median(gray))
+
+
 def dataset_image(gray: np.ndarray, dataset: str = "mnist", invert: Invert = "auto") -> np.ndarray:
     """A picture (any size; an array as `grey_levels` takes it) as a (28, 28) float32 image of `dataset`'s format."""
+    if invert not in INVERT_CHOICES:
+        raise InputError(f"invert={invert!r}: give one of {', '.join(map(repr, INVERT_CHOICES))}")
+    if dataset not in DATASETS:
+        raise InputError(f"dataset={dataset!r}: give one of {', '.join(map(repr, DATASETS))}")
     ink, threshold = strokes(light_on_dark(grey_levels(gray), invert))
     if dataset != "mnist":  # Fashion-MNIST keeps its products whole, dim parts too, and their grey levels
         scaled = _scaled(_cropped(ink, 0.0), FRAME)
@@ -151,8 +180,10 @@ def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
     the level (Otsu's) that tells stroke from paper. The paper's own level, a plane fitted to the darker half of
     the pixels, is subtracted first, so that uneven lighting is not taken for ink; what is left below half the
     threshold (the paper's grain) is set to 0."""
-    ink = np.clip(image - _paper_level(image), 0.0, None)
-    if ink.max() < 0.05:
+    residual = image - _paper_level(image)
+    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))  # the paper's grain (robust sigma)
+    ink = np.clip(residual, 0.0, None)
+    if ink.max() < max(0.05, BLANK_NOISE * noise):
         raise InputError("the picture is blank: no strokes stand out from its background")
     ink /= ink.max()
     threshold = _otsu_threshold(ink)

@@ -22,10 +22,9 @@ import numpy as np
 from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
 from kerastoolkit.errors import InputError, RunDirError
 from kerastoolkit.options import NonEmptyPath, data_dir_option
-from kerastoolkit.vision.picture import Invert, dataset_image, picture_grey_levels
+from kerastoolkit.vision.picture import CHANNELS, INVERT_CHOICES, Invert, dataset_image, picture_grey_levels
 
 SHOWN_GUESSES = 3  # the best guess, then the runners-up
-INVERT_CHOICES = ("auto", "yes", "no")
 
 
 def class_names_of(config: Any) -> tuple[str, ...]:
@@ -57,7 +56,7 @@ def classify(
 
     if invert not in INVERT_CHOICES:
         raise InputError(f"invert={invert!r}: give one of {', '.join(map(repr, INVERT_CHOICES))}")
-    if not isinstance(top, int) or top < 1:
+    if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top={top!r}: give how many guesses to keep, 1 or more")
     saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
     if getattr(saved.recipe.module, "predict", None) is not predict:
@@ -80,10 +79,10 @@ def _several(pictures: Any) -> list[Any]:
 
 
 def _one_picture(pictures: Any) -> bool:
-    """Whether `pictures` is one picture (a path, a Pillow image, an array (height, width) or with 1, 3 or 4
+    """Whether `pictures` is one picture (a path, a Pillow image, an array (height, width) or with 1-4
     channels last) rather than several (a list, or a stack (N, height, width) or (N, height, width, channels))."""
     if isinstance(pictures, np.ndarray):
-        return pictures.ndim <= 2 or (pictures.ndim == 3 and pictures.shape[-1] in (1, 3, 4))
+        return pictures.ndim <= 2 or (pictures.ndim == 3 and pictures.shape[-1] in CHANNELS)
     return isinstance(pictures, str | bytes | os.PathLike) or hasattr(pictures, "convert")
 
 
@@ -123,6 +122,22 @@ def guess_line(name: str, guesses: list[tuple[str, float]], truth: str | None = 
     if truth is not None:
         line += "  right" if truth == best else f"  wrong: it is {truth}"
     return line
+
+
+def _as_tuple(values: Any) -> tuple[Any, ...]:
+    """`values` as a tuple: one path or number alone is a tuple of one."""
+    if isinstance(values, str | bytes | os.PathLike | int | np.integer):
+        return (values,)
+    return tuple(values)
+
+
+def _check_out(out: Path, pictures: Sequence[Any]) -> None:
+    """InputError for an --out the picture cannot be written to, or that is one of the pictures asked about."""
+    from kerastoolkit.report import image_format
+
+    image_format(out, "--out")
+    if out.exists() and any(Path(p).exists() and out.samefile(p) for p in pictures):
+        raise InputError(f"--out {out} is one of the pictures asked about: give another file name")
 
 
 def _draw(images: np.ndarray, names: list[str], guesses: list[list[tuple[str, float]]], path: Path) -> None:
@@ -182,12 +197,13 @@ def predict(
       kt predict RUN_DIR --image my_seven.png
       kt predict RUN_DIR --example 0 --example 1 --out seen.png
     """
+    pictures, examples = _as_tuple(pictures), _as_tuple(examples)  # one alone, from Python
     if not pictures and not examples:
         raise InputError("give --image FILE or --example N (see kt predict RUN_DIR --help)")
+    if any(not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0 for n in examples):
+        raise InputError(f"--example takes test image numbers, 0 or more; got {', '.join(map(repr, examples))}")
     if out:
-        from kerastoolkit.report import image_format
-
-        image_format(Path(out), "--out")
+        _check_out(Path(out), pictures)
     dataset = getattr(saved.config, "dataset", "mnist")
     names = class_names_of(saved.config)
     images = dataset_images(saved.config, pictures, invert)
