@@ -247,6 +247,17 @@ def test_kt_translate_refuses_bad_input_in_one_line(runs, args, stdin, message):
     assert result.stdout == ""  # nothing translated before the error
 
 
+def test_kt_translate_goes_on_past_a_sentence_it_cannot_read(runs):
+    folder = str(runs["translate_attention"].run.path)
+    lines = "I am cold.\nZorglub blorf!\nI love you.\n"
+    result = kt("translate", folder, "--greedy", stdin=lines)
+    first, third = kt("translate", folder, "--greedy", "I am cold.", "I love you.").stdout.splitlines()
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [first, "", third]  # one line per sentence, empty where it could not
+    assert "(sentence 2 not translated: every word of 'Zorglub blorf!' is unknown to this model" in result.stderr
+    assert result.stderr.rstrip().endswith("kt: error: 1 of 3 sentences were not translated (said above)")
+
+
 def test_kt_translate_refuses_a_run_that_does_not_translate(runs, tmp_path):
     config = json.loads((runs["translate_attention"].run.path / "config.json").read_text())
     (tmp_path / "config.json").write_text(json.dumps({**config, "recipe": "xor", "hyperparameters": {}}))

@@ -13,7 +13,7 @@ writes `translations.txt`.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -154,7 +154,9 @@ def predict(
     """Translate English sentences into French, one per line.
 
     \b
-    The sentences are the arguments, or the lines of stdin when there are none. Examples:
+    The sentences are the arguments, or the lines of stdin when there are none; one the model cannot read
+    (empty, all unknown words, too long) gets an empty line and a note on stderr, and the exit code is 2.
+    Examples:
       kt translate RUN_DIR "I am cold."
       kt translate RUN_DIR --greedy "How are you?" "Where is the station?"
       echo "I am cold." | kt translate RUN_DIR --beam 10
@@ -170,13 +172,36 @@ def predict(
 
         image_format(Path(attention), "--attention")
     translator = Translator.from_saved(saved)
-    translations = translator.translate(list(sentences), width, length_penalty)  # all checked before printing
+    refused = _refusals(translator, sentences, strict=len(sentences) == 1 or bool(attention))
+    readable = [sentence for number, sentence in enumerate(sentences) if number not in refused]
+    translations = iter(translator.translate(readable, width, length_penalty))
     if attention:
         plot_attention(translator, sentences[0], Path(attention), width, length_penalty)
         click.echo(f"wrote {attention}: the attention weights of {sentences[0]!r}", err=True)
-    for translation in translations:
+    for number in range(len(sentences)):  # one stdout line per sentence, in order, an empty one for a refused one
+        if number in refused:
+            click.echo(f"(sentence {number + 1} not translated: {refused[number]})", err=True)
+            click.echo("")
+            continue
+        translation = next(translations)
         if translation.unknown:
             click.echo(f"(never seen in training: {', '.join(translation.unknown)})", err=True)
-        if not translation.french:  # still a line on stdout, so the output keeps one line per sentence
+        if not translation.french:
             click.echo(f"(no French word written for {translation.english!r})", err=True)
         click.echo(translation.french)
+    if refused:
+        raise InputError(f"{len(refused)} of {len(sentences)} sentences were not translated (said above)")
+
+
+def _refusals(translator: Translator, sentences: Sequence[str], strict: bool) -> dict[int, str]:
+    """Why the model cannot read each sentence it cannot (by number from 0); with `strict` (one sentence, or the
+    first drawn with --attention), the first such reason is the InputError itself, before anything is printed."""
+    refused = {}
+    for number, sentence in enumerate(sentences):
+        try:
+            translator.tokens(sentence)
+        except InputError as exc:
+            if strict and number == 0:
+                raise
+            refused[number] = str(exc)
+    return refused
