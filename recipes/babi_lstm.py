@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import keras
 from keras import layers
@@ -102,13 +101,4 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
     scoring.plot_task_errors(evaluation, folder / "task_errors.png", f"babi_lstm  task={config.task}  {config.size}")
 
 
-@answering.predict_options
-def predict(
-    saved: Any,
-    example: int | None = None,
-    story: str | None = None,
-    question: str | None = None,
-    data_dir: str | None = None,
-) -> None:
-    """Answer a bAbI question (a test story by number, or your own) with the LSTM baseline."""
-    answering.answer(saved, example, story, question, data_dir)
+predict = answering.predict_hook("Answer a bAbI question (a test story by number, or your own) with the LSTM baseline.")

@@ -215,25 +215,23 @@ def report(model: keras.Model, data: BabiSplits, config: Config, evaluation: Eva
     plot_attention(model, answering.Question(first, features, data.vocabulary), folder / "attention.png")
 
 
-@answering.predict_options
-def predict(
-    saved: Any,
-    example: int | None = None,
-    story: str | None = None,
-    question: str | None = None,
-    data_dir: str | None = None,
-) -> None:
-    """Answer a bAbI question and show which sentences each hop attended to.
-
-    \b
-    Examples:
-      kt predict RUN_DIR --example 0
-      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
-    """
-    asked = answering.answer(saved, example, story, question, data_dir)
+def show_hops(saved: Any, asked: answering.Question) -> None:
+    """After the answer, the three sentences each hop attended to most, with their weights."""
     weights = _attention_rows(saved.model, asked)
     sentences = _sentences(asked, len(weights))
     for hop in range(weights.shape[1]):
         top = np.argsort(-weights[:, hop])[:3]
         read = ", ".join(f"{sentences[i]!r} {weights[i, hop]:.2f}" for i in top)
         click.echo(f"hop {hop + 1}: {read}")
+
+
+predict = answering.predict_hook(
+    """Answer a bAbI question and show which sentences each hop attended to.
+
+    \b
+    Examples:
+      kt predict RUN_DIR --example 0
+      kt predict RUN_DIR --story "Mary went to the kitchen. John moved to the hallway." --question "Where is Mary?"
+    """,
+    show_hops,
+)

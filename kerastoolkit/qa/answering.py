@@ -120,6 +120,27 @@ def show_answer(question: Question, answer: str, probability: float) -> None:
     click.echo(f"answer:   {answer}  p={probability:.2f}{verdict}")
 
 
+def predict_hook(doc: str, show_more: Callable[[Any, Question], None] | None = None) -> Callable[..., None]:
+    """A bAbI recipe's `predict` hook (`predict = answering.predict_hook(...)`): `kt predict`'s options, the
+    story, the question and the model's answer printed, then whatever `show_more(saved, question)` adds (the
+    memory network's hops); `doc` is its `--help`."""
+
+    @predict_options
+    def predict(
+        saved: Any,
+        example: int | None = None,
+        story: str | None = None,
+        question: str | None = None,
+        data_dir: str | None = None,
+    ) -> None:
+        asked = answer(saved, example, story, question, data_dir)
+        if show_more is not None:
+            show_more(saved, asked)
+
+    predict.__doc__ = doc
+    return predict
+
+
 def answer(saved: Any, example: int | None, story: str | None, question: str | None, data_dir: str | None) -> Question:
     """Read the question `kt predict`'s options name, print the story, the model's answer and the true one."""
     asked = read_question(saved, example, story, question, data_dir)
