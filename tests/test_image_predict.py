@@ -108,6 +108,27 @@ def test_fashion_pictures_fill_the_frame(test_digits):
     assert max(rows[-1] - rows[0], columns[-1] - columns[0]) + 1 >= 27
 
 
+def test_pictures_mostly_ink_are_read_not_called_blank(shared_data_dir, test_digits):
+    """Where ink covers half the picture or more (the darker half of the pixels then holds ink), the paper is
+    found all the same: Fashion-MNIST's own products, either way round, and a bold digit cropped close."""
+    products = load_arrays("fashion_mnist", "test")[0][:100].astype(np.float32) / 255.0
+    likeness = []
+    for product in products:
+        for picture in (product, 1.0 - product):  # light on dark as stored, and dark on a white sheet
+            likeness.append(np.corrcoef(dataset_image(picture, "fashion_mnist").ravel(), product.ravel())[0, 1])
+    assert np.median(likeness) > 0.98  # the same product in the same frame, as a rule
+    digit = test_digits[0][3].astype(np.float32) / 255.0
+    bold = np.maximum.reduce([np.roll(digit, (dy, dx), (0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)])
+    rows, columns = np.flatnonzero(bold.max(axis=1)), np.flatnonzero(bold.max(axis=0))
+    close = bold[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    assert (close > 0.5).mean() > 0.5  # more ink than paper
+    for picture in (close, 1.0 - close):
+        image = dataset_image(picture)
+        centre = np.array([(np.indices(image.shape)[axis] * image).sum() for axis in (0, 1)]) / image.sum()
+        np.testing.assert_allclose(centre, [14, 14], atol=0.6)
+        assert np.corrcoef(image.ravel(), dataset_image(bold).ravel())[0, 1] > 0.9
+
+
 def test_dimly_lit_paper_is_inverted_and_dim_parts_of_a_product_are_kept(test_digits):
     dim = on_paper(test_digits[0][0]).astype(np.float32) / 255.0 * 0.5  # paper at 0.42, ink darker still
     image = dataset_image(dim)

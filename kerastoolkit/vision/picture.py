@@ -30,6 +30,9 @@ INVERT_CHOICES: tuple[str, ...] = ("auto", "yes", "no")
 DATASETS = ("mnist", "fashion_mnist")
 BORDER_CLEARLY = 0.05  # the border's median this far from the picture's mean tells the background from the ink
 BLANK_NOISE = 8.0  # ink must stand this many noise deviations (and 0.05) above the paper not to be blank
+PAPER_FITS = 4  # fits of the paper's level where ink covers half the picture or more (`_above_much_ink`)
+PAPER_GRAINS, PAPER_SLACK = 3.0, 0.02  # a pixel this far above the fitted level is ink: grains, and levels
+BLANK = "the picture is blank: no strokes stand out from its background"
 
 
 def read_picture(path: str | os.PathLike | bytes) -> np.ndarray:
@@ -179,28 +182,63 @@ def strokes(image: np.ndarray) -> tuple[np.ndarray, float]:
     """The strokes of a light-on-dark picture on an exactly black background, scaled to 1 at the brightest, and
     the level (Otsu's) that tells stroke from paper. The paper's own level, a plane fitted to the darker half of
     the pixels, is subtracted first, so that uneven lighting is not taken for ink; what is left below half the
-    threshold (the paper's grain) is set to 0."""
+    threshold (the paper's grain) is set to 0. Where the ink covers half the picture or more (a product filling
+    its sheet, a bold digit cropped close), the paper is the darker of Otsu's two classes instead."""
     residual = image - _paper_level(image)
-    noise = 1.4826 * float(np.median(np.abs(residual - np.median(residual))))  # the paper's grain (robust sigma)
+    if residual.max() < max(0.05, BLANK_NOISE * _grain(residual)):
+        residual = _above_much_ink(image, residual)
     ink = np.clip(residual, 0.0, None)
-    if ink.max() < max(0.05, BLANK_NOISE * noise):
-        raise InputError("the picture is blank: no strokes stand out from its background")
     ink /= ink.max()
     threshold = _otsu_threshold(ink)
     ink[ink < threshold / 2] = 0.0
     return ink, threshold
 
 
-def _paper_level(image: np.ndarray, samples: int = 100_000) -> np.ndarray:
-    """The least-squares plane a + b row + c column through the darker half of (at most about `samples` of) the
-    pixels: the paper, lit evenly or not, where the ink covers less than half the picture."""
+def _above_much_ink(image: np.ndarray, residual: np.ndarray) -> np.ndarray:
+    """`image` less the paper's level where the darker half of the pixels held ink (so the grain measured was
+    the ink's contrast). The paper is then the darker of Otsu's two classes of `residual`, less the dim parts of
+    the ink that class also holds (those standing above the paper's grain, dropped over a few fits). InputError
+    (blank) unless the classes stand apart, the ink far above the grain, and the paper is most of the border."""
+    low, span = float(residual.min()), float(np.ptp(residual))
+    dark = residual <= low + span * _otsu_threshold((residual - low) / max(span, 1e-12))
+    if dark.all() or np.median(_border(dark)) < 0.5:  # one level, or the bright class is the background
+        raise InputError(BLANK)
+    paper = dark
+    for _ in range(PAPER_FITS):
+        residual = image - _paper_level(image, paper)
+        grain = _pixel_to_pixel_grain(residual, paper)
+        flat = dark & (residual <= PAPER_GRAINS * grain + PAPER_SLACK)
+        if flat.sum() < 3 or (flat == paper).all():
+            break
+        paper = flat
+    if np.median(residual[~dark]) < max(0.05, BLANK_NOISE * grain):
+        raise InputError(BLANK)
+    return residual
+
+
+def _pixel_to_pixel_grain(residual: np.ndarray, paper: np.ndarray) -> float:
+    """The paper's grain from the differences between neighbouring paper pixels (a robust standard deviation),
+    which the darker parts of a product that Otsu's class shares with the paper change little."""
+    rows, columns = paper[1:] & paper[:-1], paper[:, 1:] & paper[:, :-1]
+    steps = np.concatenate([np.diff(residual, axis=0)[rows], np.diff(residual, axis=1)[columns]])
+    return _grain(steps) / np.sqrt(2.0) if steps.size else 0.0
+
+
+def _grain(residual: np.ndarray) -> float:
+    """The spread of `residual` about its median (a robust standard deviation): the paper's grain."""
+    return 1.4826 * float(np.median(np.abs(residual - np.median(residual))))
+
+
+def _paper_level(image: np.ndarray, paper: np.ndarray | None = None, samples: int = 100_000) -> np.ndarray:
+    """The least-squares plane a + b row + c column through the `paper` pixels of `image` (by default the darker
+    half; at most about `samples` of them): the paper, lit evenly or not."""
     step = max(1, int(np.sqrt(image.size / samples)))
     rows, columns = np.indices(image.shape, dtype=np.float32)
     picked = (slice(None, None, step), slice(None, None, step))
     values, y, x = image[picked].ravel(), rows[picked].ravel(), columns[picked].ravel()
-    paper = values <= np.median(values)
-    design = np.stack([np.ones(paper.sum(), np.float32), y[paper], x[paper]], axis=1)
-    (a, b, c), *_ = np.linalg.lstsq(design, values[paper], rcond=None)
+    chosen = values <= np.median(values) if paper is None else paper[picked].ravel()
+    design = np.stack([np.ones(chosen.sum(), np.float32), y[chosen], x[chosen]], axis=1)
+    (a, b, c), *_ = np.linalg.lstsq(design, values[chosen], rcond=None)
     return a + b * rows + c * columns
 
 
