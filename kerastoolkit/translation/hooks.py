@@ -154,8 +154,9 @@ def predict(
     """Translate English sentences into French, one per line.
 
     \b
-    The sentences are the arguments, or the lines of stdin when there are none; one the model cannot read
-    (empty, all unknown words, too long) gets an empty line and a note on stderr, and the exit code is 2.
+    The sentences are the arguments, or the lines of stdin when there are none (blank lines skipped); one the
+    model cannot read (empty, all unknown words, too long) gets an empty line and a note on stderr, and the exit
+    code is 2.
     Examples:
       kt translate RUN_DIR "I am cold."
       kt translate RUN_DIR --greedy "How are you?" "Where is the station?"
