@@ -55,16 +55,13 @@ def main() -> None:
     parser.add_argument("--data-dir", help="the MNIST files (default: $KT_DATA_DIR)")
     args = parser.parse_args()
     from kerastoolkit.data.mnist import CLASS_NAMES, load_arrays
-    from kerastoolkit.errors import RunDirError
     from kerastoolkit.saved import open_saved_run
     from kerastoolkit.vision import predicting
     from kerastoolkit.vision.picture import dataset_image
     from kerastoolkit.vision.predicting import ranked
 
     saved = open_saved_run(args.run_dir)
-    mnist = getattr(saved.config, "dataset", "mnist") == "mnist"
-    if not mnist or getattr(saved.recipe.module, "predict", None) is not predicting.predict:
-        raise RunDirError(f"{args.run_dir} is a run of {saved.recipe.name}, not of an MNIST digit classifier")
+    predicting.check_image_classifier(saved, "mnist")
     images, labels = load_arrays("mnist", "test" if args.split == "test" else "train", args.data_dir)
     if args.split == "validation":
         images, labels = images[-VALIDATION:], labels[-VALIDATION:]

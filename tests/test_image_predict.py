@@ -303,6 +303,8 @@ def test_kt_predict_on_a_fashion_mnist_run_uses_its_test_set_and_names(tmp_path,
     assert guessed in names
     assert example.endswith("  right" if guessed == "Ankle boot" else "  wrong: it is Ankle boot"), example
     assert load_arrays("fashion_mnist", "test")[1][0] == names.index("Ankle boot")
+    with pytest.raises(RunDirError, match="is a run on fashion_mnist; this takes runs on mnist"):
+        predicting.check_image_classifier(open_saved_run(folder), "mnist")  # benchmarks/pictures.py's digits
 
 
 def vignetted_sheet(digit: np.ndarray) -> np.ndarray:
@@ -381,3 +383,7 @@ def test_the_hook_from_python_takes_one_picture_or_number_alone(softmax_run, tes
     with pytest.raises(InputError, match="top=True"):
         classify(saved, picture, top=True)
     assert len(classify(saved, picture, top=np.int64(2))[0]) == 2
+    with pytest.raises(InputError, match=r"--example takes test image numbers: give one or a list of them; got 1\.0"):
+        predicting.predict(saved, examples=1.0)
+    with pytest.raises(InputError, match="--image takes picture files; for arrays or Pillow images, use .*classify"):
+        predicting.predict(saved, pictures=[test_digits[0][0]], out=str(tmp_path / "seen.png"))

@@ -59,13 +59,22 @@ def classify(
     if isinstance(top, bool) or not isinstance(top, int | np.integer) or top < 1:
         raise InputError(f"top={top!r}: give how many guesses to keep, 1 or more")
     saved = run if hasattr(run, "recipe") and hasattr(run, "model") else open_saved_run(run)
-    if getattr(saved.recipe.module, "predict", None) is not predict:
-        raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
+    check_image_classifier(saved)
     pictures = [pictures] if _one_picture(pictures) else _several(pictures)
     if not pictures:
         raise InputError("no pictures to classify")
     images = dataset_images(saved.config, pictures, invert)
     return ranked(saved.model, np.stack(images), class_names_of(saved.config), top)
+
+
+def check_image_classifier(saved: Any, dataset: str | None = None) -> None:
+    """RunDirError unless `saved` is a run of an image classifier (its recipe answers with this module's
+    `predict`), of `dataset` where one is named."""
+    if getattr(saved.recipe.module, "predict", None) is not predict:
+        raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
+    trained_on = getattr(saved.config, "dataset", "mnist")
+    if dataset and trained_on != dataset:
+        raise RunDirError(f"{saved.path} is a run on {trained_on}; this takes runs on {dataset}")
 
 
 def _several(pictures: Any) -> list[Any]:
@@ -124,11 +133,14 @@ def guess_line(name: str, guesses: list[tuple[str, float]], truth: str | None = 
     return line
 
 
-def _as_tuple(values: Any) -> tuple[Any, ...]:
-    """`values` as a tuple: one path or number alone is a tuple of one."""
+def _as_tuple(values: Any, what: str) -> tuple[Any, ...]:
+    """`values` as a tuple: one path or number alone is a tuple of one; InputError for what holds neither."""
     if isinstance(values, str | bytes | os.PathLike | int | np.integer):
         return (values,)
-    return tuple(values)
+    try:
+        return tuple(values)
+    except TypeError:
+        raise InputError(f"{what}: give one or a list of them; got {values!r}") from None
 
 
 def _check_out(out: Path, pictures: Sequence[Any]) -> None:
@@ -197,9 +209,12 @@ def predict(
       kt predict RUN_DIR --image my_seven.png
       kt predict RUN_DIR --example 0 --example 1 --out seen.png
     """
-    pictures, examples = _as_tuple(pictures), _as_tuple(examples)  # one alone, from Python
+    pictures = _as_tuple(pictures, "--image takes picture files")  # one alone, from Python
+    examples = _as_tuple(examples, "--example takes test image numbers")
     if not pictures and not examples:
         raise InputError("give --image FILE or --example N (see kt predict RUN_DIR --help)")
+    if any(not isinstance(p, str | bytes | os.PathLike) for p in pictures):
+        raise InputError("--image takes picture files; for arrays or Pillow images, use predicting.classify")
     if any(not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 0 for n in examples):
         raise InputError(f"--example takes test image numbers, 0 or more; got {', '.join(map(repr, examples))}")
     if out:
