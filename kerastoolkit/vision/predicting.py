@@ -27,9 +27,14 @@ from kerastoolkit.vision.picture import CHANNELS, INVERT_CHOICES, Invert, datase
 SHOWN_GUESSES = 3  # the best guess, then the runners-up
 
 
+def dataset_of(config: Any) -> str:
+    """The dataset a run's net was trained on: its config's `dataset`, MNIST where it has none (the ladder)."""
+    return getattr(config, "dataset", "mnist")
+
+
 def class_names_of(config: Any) -> tuple[str, ...]:
-    """The names of the classes a run's net tells apart (its config's `dataset`, MNIST where it has none)."""
-    return CLASS_NAMES[getattr(config, "dataset", "mnist")]
+    """The names of the classes a run's net tells apart."""
+    return CLASS_NAMES[dataset_of(config)]
 
 
 def ranked(
@@ -72,7 +77,7 @@ def check_image_classifier(saved: Any, dataset: str | None = None) -> None:
     `predict`), of `dataset` where one is named."""
     if getattr(saved.recipe.module, "predict", None) is not predict:
         raise RunDirError(f"{saved.path} is a run of {saved.recipe.name}, not of an image classifier")
-    trained_on = getattr(saved.config, "dataset", "mnist")
+    trained_on = dataset_of(saved.config)
     if dataset and trained_on != dataset:
         raise RunDirError(f"{saved.path} is a run on {trained_on}; this takes runs on {dataset}")
 
@@ -98,7 +103,7 @@ def _one_picture(pictures: Any) -> bool:
 def dataset_images(config: Any, pictures: Sequence[Any], invert: Invert = "auto") -> list[np.ndarray]:
     """Pictures (paths, Pillow images, arrays) as the (28, 28) images of the dataset a run's `config` trained on;
     an InputError names the picture it is about (a file by its path, else by its place in the list)."""
-    dataset = getattr(config, "dataset", "mnist")
+    dataset = dataset_of(config)
     images = []
     for number, picture in enumerate(pictures):
         try:
@@ -219,7 +224,7 @@ def predict(
         raise InputError(f"--example takes test image numbers, 0 or more; got {', '.join(map(repr, examples))}")
     if out:
         _check_out(Path(out), pictures)
-    dataset = getattr(saved.config, "dataset", "mnist")
+    dataset = dataset_of(saved.config)
     names = class_names_of(saved.config)
     images = dataset_images(saved.config, pictures, invert)
     shown = list(pictures)  # as typed: two files of one name in two folders stay apart
